@@ -1,0 +1,3 @@
+module github.com/keeptrail/keeptrail
+
+go 1.26.8
