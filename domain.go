@@ -235,11 +235,14 @@ const (
 	CategoryFinancial      = "financial"
 	CategorySecurity       = "security"
 	CategoryExport         = "export"
+	// CategoryIngest records each ingest request (who sent how many decision events,
+	// heartbeats or outside audit entries); the rows themselves are the evidence.
+	CategoryIngest = "ingest"
 )
 
 // AuditCategories lists every audit log category.
 var AuditCategories = []string{CategoryAuthentication, CategoryAuthorization, CategoryConfiguration,
-	CategoryEscalation, CategoryFinancial, CategorySecurity, CategoryExport}
+	CategoryEscalation, CategoryFinancial, CategorySecurity, CategoryExport, CategoryIngest}
 
 // AuditEntry is one record of the tamper-evident audit log. Seq is gap-free from 1; Hash
 // covers PrevHash and every other field (see package auditlog).
