@@ -1,0 +1,189 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"unicode/utf8"
+
+	keeptrail "github.com/keeptrail/keeptrail"
+)
+
+// eventColumns are the columns InsertEvents writes, in argument order.
+const eventColumns = `request_id, occurred_at, gateway_id, team_id, user_name, model, decision, severity,
+policies_evaluated, rules_matched, categories, latency_ms, tokens_in, tokens_out, cost_usd`
+
+const eventColumnCount = 15
+
+// eventChunkRows is how many events one INSERT statement carries (15 parameters each;
+// SQLite allows 32766 per statement, PostgreSQL 65535). Measured by BenchmarkInsertEvents.
+var eventChunkRows = 1000
+
+// eventInsertSQL caches the rebound multi-row INSERT for each chunk size.
+var eventInsertSQL sync.Map // struct{dialect string; rows int} -> string
+
+func (t *tx) eventInsertQuery(rows int) string {
+	key := struct {
+		dialect string
+		rows    int
+	}{t.db.d.name, rows}
+	if q, ok := eventInsertSQL.Load(key); ok {
+		return q.(string)
+	}
+	q := t.db.d.rebind("INSERT INTO decision_events (" + eventColumns + ") VALUES " +
+		placeholders(rows, eventColumnCount) + " ON CONFLICT (request_id) DO NOTHING RETURNING id, request_id")
+	eventInsertSQL.Store(key, q)
+	return q
+}
+
+// InsertEvents stores the events whose request_id is new, sets their ID, and returns the
+// indexes (into events, ascending) of those inserted; the rest were duplicates, of a
+// stored event or of an earlier event in the same batch (the first one wins). GatewayID
+// and TeamID must be set. Times are truncated to microseconds in UTC, in events too.
+func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	first := make(map[string]int, len(events))
+	unique := make([]int, 0, len(events))
+	for i := range events {
+		e := &events[i]
+		if e.GatewayID == 0 || e.TeamID == 0 {
+			return nil, fmt.Errorf("insert events: event %d (request %q) lacks its gateway or team id", i, e.RequestID)
+		}
+		if _, dup := first[e.RequestID]; dup {
+			continue
+		}
+		first[e.RequestID] = i
+		unique = append(unique, i)
+	}
+	chunk := min(eventChunkRows, t.db.d.maxParams/eventColumnCount)
+	inserted := make([]int, 0, len(unique))
+	args := make([]driver.NamedValue, 0, min(chunk, len(unique))*eventColumnCount)
+	var js jsonText
+	for start := 0; start < len(unique); start += chunk {
+		part := unique[start:min(start+chunk, len(unique))]
+		args = args[:0]
+		for _, i := range part {
+			e := &events[i]
+			e.Time = keeptrail.TruncTime(e.Time)
+			n := len(args)
+			args = append(args,
+				driver.NamedValue{Ordinal: n + 1, Value: e.RequestID},
+				driver.NamedValue{Ordinal: n + 2, Value: e.Time.UnixMicro()},
+				driver.NamedValue{Ordinal: n + 3, Value: e.GatewayID},
+				driver.NamedValue{Ordinal: n + 4, Value: e.TeamID},
+				driver.NamedValue{Ordinal: n + 5, Value: e.User},
+				driver.NamedValue{Ordinal: n + 6, Value: e.Model},
+				driver.NamedValue{Ordinal: n + 7, Value: string(e.Decision)},
+				driver.NamedValue{Ordinal: n + 8, Value: string(e.Severity)},
+				driver.NamedValue{Ordinal: n + 9, Value: int64(e.PoliciesEvaluated)},
+				driver.NamedValue{Ordinal: n + 10, Value: js.strings(e.RulesMatched)},
+				driver.NamedValue{Ordinal: n + 11, Value: js.strings(e.Categories)},
+				driver.NamedValue{Ordinal: n + 12, Value: e.LatencyMS},
+				driver.NamedValue{Ordinal: n + 13, Value: e.TokensIn},
+				driver.NamedValue{Ordinal: n + 14, Value: e.TokensOut},
+				driver.NamedValue{Ordinal: n + 15, Value: e.CostUSD},
+			)
+		}
+		err := t.queryPrepared(t.eventInsertQuery(len(part)), args, func(dest []driver.Value) error {
+			id, ok := dest[0].(int64)
+			if !ok {
+				return fmt.Errorf("returned event id is %T", dest[0])
+			}
+			var rid string
+			switch v := dest[1].(type) {
+			case string:
+				rid = v
+			case []byte:
+				rid = string(v)
+			default:
+				return fmt.Errorf("returned request id is %T", dest[1])
+			}
+			i, ok := first[rid]
+			if !ok {
+				return fmt.Errorf("returned request id %q was not in the batch", rid)
+			}
+			events[i].ID = id
+			inserted = append(inserted, i)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("insert decision events: %w", err)
+		}
+	}
+	slices.Sort(inserted)
+	return inserted, nil
+}
+
+// jsonText encodes string lists as compact JSON arrays, the stored form of rules matched
+// and categories, reusing its buffer.
+type jsonText struct{ b []byte }
+
+func (j *jsonText) strings(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	j.b = append(j.b[:0], '[')
+	for i, s := range list {
+		if i > 0 {
+			j.b = append(j.b, ',')
+		}
+		if plainJSONString(s) {
+			j.b = append(j.b, '"')
+			j.b = append(j.b, s...)
+			j.b = append(j.b, '"')
+			continue
+		}
+		q, _ := json.Marshal(s)
+		j.b = append(j.b, q...)
+	}
+	j.b = append(j.b, ']')
+	return string(j.b)
+}
+
+// plainJSONString reports whether s can be written between quotes as it is: printable
+// ASCII without quote, backslash or the characters encoding/json escapes for HTML.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+const heartbeatColumns = "gateway_id, occurred_at, config_version, healthy, error_rate, tls_min_version, encryption_at_rest"
+
+const heartbeatColumnCount = 7
+
+// InsertHeartbeats stores heartbeats (GatewayID set) for the completeness measure. Times
+// are truncated to microseconds in UTC, in hbs too.
+func (t *tx) InsertHeartbeats(hbs []keeptrail.Heartbeat) error {
+	chunk := min(500, t.db.d.maxParams/heartbeatColumnCount)
+	for start := 0; start < len(hbs); start += chunk {
+		part := hbs[start:min(start+chunk, len(hbs))]
+		args := make([]any, 0, len(part)*heartbeatColumnCount)
+		for i := range part {
+			h := &part[i]
+			if h.GatewayID == 0 {
+				return fmt.Errorf("insert heartbeats: heartbeat %d (gateway %q) lacks its gateway id", start+i, h.Gateway)
+			}
+			h.Time = keeptrail.TruncTime(h.Time)
+			enc := sql.NullBool{}
+			if h.EncryptionAtRest != nil {
+				enc = sql.NullBool{Bool: *h.EncryptionAtRest, Valid: true}
+			}
+			args = append(args, h.GatewayID, micros(h.Time), nullInt(h.ConfigVersion), h.Healthy, h.ErrorRate, h.TLSMinVersion, enc)
+		}
+		q := "INSERT INTO heartbeats (" + heartbeatColumns + ") VALUES " + placeholders(len(part), heartbeatColumnCount)
+		if _, err := t.exec(q, args...); err != nil {
+			return fmt.Errorf("insert heartbeats: %w", err)
+		}
+	}
+	return nil
+}
