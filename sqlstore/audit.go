@@ -37,7 +37,7 @@ func (t *tx) AppendAudit(e *keeptrail.AuditEntry) error {
 	}
 	var seq int64
 	var prev string
-	if err := t.queryRow("SELECT seq, hash FROM audit_head WHERE id = 1" + t.db.d.forUpdate).Scan(&seq, &prev); err != nil {
+	if err := t.queryRow("SELECT seq, hash FROM audit_head WHERE id = 1"+t.db.d.forUpdate).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}
 	e.Seq = seq + 1

@@ -200,4 +200,3 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, write 
 	}
 	return nil
 }
-
