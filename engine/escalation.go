@@ -214,10 +214,21 @@ func (e *Engine) ResolveEscalation(ctx context.Context, id int64, outcome, note 
 
 // ExpireEscalations is the background job that expires escalations left unhandled: each
 // open or claimed escalation whose ExpiresAt is before now becomes expired, with an
-// expire action and an escalation.expired audit entry. It acts as the system principal
-// "system:expire_escalations" whatever ctx carries, and returns how many it expired.
+// expire action and an escalation.expired audit entry. It acts as the principal in ctx
+// (the job's keeptrail.SystemPrincipal), which needs the manage permission over every
+// team, or as "system:expire_escalations" when ctx carries none. It returns how many it
+// expired.
 func (e *Engine) ExpireEscalations(ctx context.Context) (int, error) {
-	p := keeptrail.SystemPrincipal("expire_escalations")
+	p := keeptrail.PrincipalFromContext(ctx)
+	if p == nil {
+		p = keeptrail.SystemPrincipal("expire_escalations")
+	}
+	if !p.Role.Can(keeptrail.ActManage) {
+		return 0, e.deny(ctx, p, &denial{op: opEscExpired, reason: fmt.Sprintf("role %s may not %s", p.Role, opEscExpired.what)})
+	}
+	if err := e.requireAllTeams(ctx, p, opEscExpired, ""); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n, more := 0, false

@@ -179,6 +179,7 @@ func (e *Engine) CreateUser(ctx context.Context, in NewUser) (keeptrail.User, er
 		u = keeptrail.User{
 			Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role, TeamIDs: teamIDs(teams),
 			PasswordHash: hash, MFAEnrolled: in.MFAEnrolled, SSOEnrolled: in.SSOEnrolled, Active: true,
+			CreatedAt: e.clock(),
 		}
 		if err := tx.CreateUser(&u); err != nil {
 			if keeptrail.ErrorCode(err) == keeptrail.ECONFLICT {
