@@ -120,7 +120,7 @@ func (e *Engine) rejectKey(ctx context.Context, prefix, sourceIP, reason string)
 		Severity:  opAPIKeyRejected.severity,
 		SourceIP:  sourceIP,
 		Outcome:   outcomeFailure,
-		Details:   keeptrail.MustDetails(map[string]string{"reason": reason}),
+		Details:   details(map[string]string{"reason": reason}),
 	}
 	if prefix != "" {
 		entry.Actor = "key:" + prefix
@@ -180,7 +180,7 @@ func (e *Engine) Login(ctx context.Context, email, password, sourceIP string) (*
 			Target:    target,
 			SourceIP:  sourceIP,
 			Outcome:   outcomeFailure,
-			Details:   keeptrail.MustDetails(map[string]string{"reason": reason}),
+			Details:   details(map[string]string{"reason": reason}),
 		}
 		if u.ID != 0 {
 			entry.TeamID = singleTeam(u.TeamIDs)

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -88,7 +90,7 @@ func (e *Engine) deny(ctx context.Context, p *keeptrail.Principal, d *denial) er
 		Severity:  keeptrail.SeverityMedium,
 		SourceIP:  p.SourceIP,
 		Outcome:   outcomeDenied,
-		Details:   keeptrail.MustDetails(map[string]string{"reason": d.reason, "role": string(p.Role)}),
+		Details:   details(map[string]string{"reason": d.reason, "role": string(p.Role)}),
 	}
 	err := e.st.Update(context.WithoutCancel(ctx), func(tx keeptrail.Tx) error { return tx.AppendAudit(&entry) })
 	if err != nil {
@@ -99,7 +101,7 @@ func (e *Engine) deny(ctx context.Context, p *keeptrail.Principal, d *denial) er
 }
 
 // record appends the successful audit entry of o to tx.
-func record(tx keeptrail.Tx, p *keeptrail.Principal, o op, target string, teamID *int64, details any) error {
+func record(tx keeptrail.Tx, p *keeptrail.Principal, o op, target string, teamID *int64, v any) error {
 	entry := keeptrail.AuditEntry{
 		ActorKind: p.Kind,
 		Actor:     p.Name,
@@ -110,12 +112,25 @@ func record(tx keeptrail.Tx, p *keeptrail.Principal, o op, target string, teamID
 		Severity:  o.severity,
 		SourceIP:  p.SourceIP,
 		Outcome:   outcomeSuccess,
-		Details:   keeptrail.MustDetails(details),
+		Details:   details(v),
 	}
 	if err := tx.AppendAudit(&entry); err != nil {
 		return fmt.Errorf("engine: append audit entry %s: %w", o.action, err)
 	}
 	return nil
+}
+
+// details marshals v into compact JSON for an audit entry, leaving <, > and & as they
+// are (the audit log is data, not HTML). It panics only on values that cannot be
+// marshalled, a programming error.
+func details(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("engine: audit details: " + err.Error())
+	}
+	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
 // teamRef returns a pointer to id for an audit entry's team.
