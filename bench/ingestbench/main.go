@@ -1,0 +1,47 @@
+// Command ingestbench is the data generator and HTTP client of bench/ingest.sh.
+//
+//	ingestbench gen -n 1000000 -ndjson events.ndjson -csv events.csv
+//	    writes n realistic decision events as NDJSON (the ingest contract) and the same
+//	    rows as CSV in the column order of decision_events (id first), deterministically.
+//	ingestbench post -url http://127.0.0.1:8080 -token kt_... -file events.ndjson
+//	    posts the NDJSON to /api/v1/events in batches with concurrent clients and fails
+//	    unless every line is accepted.
+//	ingestbench wait -url http://127.0.0.1:8080/readyz
+//	    waits until the URL answers 200.
+//	ingestbench freeport
+//	    prints a free loopback TCP port.
+//	ingestbench field NAME
+//	    prints the string field NAME of the JSON object on standard input.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: ingestbench gen|post|wait|freeport|field ...")
+		os.Exit(2)
+	}
+	var err error
+	args := os.Args[2:]
+	switch os.Args[1] {
+	case "gen":
+		err = genCommand(args)
+	case "post":
+		err = postCommand(args)
+	case "wait":
+		err = waitCommand(args)
+	case "freeport":
+		err = freePortCommand()
+	case "field":
+		err = fieldCommand(args)
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ingestbench:", err)
+		os.Exit(1)
+	}
+}
