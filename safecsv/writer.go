@@ -5,7 +5,7 @@
 //
 // Cell rules:
 //   - text (string, []byte) that starts with '=', '+', '-', '@', TAB, CR or LF gets a
-//     leading '\” so no spreadsheet runs it; other text is written as is;
+//     leading apostrophe (') so no spreadsheet runs it; other text is written as is;
 //   - integers are written in decimal and floats with strconv 'f' and the shortest
 //     precision that reads back to the same float64 (-1), never in exponent form; they
 //     are never prefixed, so -3 stays -3; NaN and infinities are an error;
@@ -324,6 +324,6 @@ func (w *Writer) Rows() int64 { return w.rows }
 // Bytes returns the number of bytes written so far, including those still buffered.
 func (w *Writer) Bytes() int64 { return w.out.n + int64(w.bw.Buffered()) }
 
-// Neutralized returns how many text cells were given a leading '\”; a manifest
+// Neutralized returns how many text cells were given a leading apostrophe; a manifest
 // records it as evidence that neutralisation applied.
 func (w *Writer) Neutralized() int64 { return w.neutralized }
