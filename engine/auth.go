@@ -66,8 +66,9 @@ func (e *Engine) Authenticate(ctx context.Context, token, sourceIP string) (*kee
 	}
 	now := e.clock()
 	if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= lastUsedResolution {
+		// The last-used time is bookkeeping: failing to write it does not refuse the key.
 		if err := e.touchKey(ctx, key.ID, now); err != nil {
-			return nil, err
+			e.log.Warn("engine: api key last use not written", "prefix", key.Prefix, "err", err)
 		}
 	}
 	p := &keeptrail.Principal{

@@ -57,8 +57,10 @@ type env struct {
 	seq      int // for unique names
 }
 
-// each runs fn on SQLite and PostgreSQL, each with a fresh env.
+// each runs fn on SQLite and PostgreSQL, each with a fresh env, in parallel with the
+// other tests (each has databases of its own).
 func each(t *testing.T, fn func(t *testing.T, x *env)) {
+	t.Parallel()
 	c := &clock{t: start}
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		c.Set(start)

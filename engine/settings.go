@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,7 +94,8 @@ func sortedSeverities(m map[keeptrail.Severity]int) []keeptrail.Severity {
 			unknown = append(unknown, string(s))
 		}
 	}
-	for _, s := range sortStrings(unknown) {
+	slices.Sort(unknown)
+	for _, s := range unknown {
 		out = append(out, keeptrail.Severity(s))
 	}
 	return out

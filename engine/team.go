@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/keeptrail/keeptrail"
@@ -81,8 +80,42 @@ func (e *Engine) Gateways(ctx context.Context) ([]keeptrail.Gateway, error) {
 	return gs, nil
 }
 
-// sortStrings returns s sorted.
-func sortStrings(s []string) []string {
-	slices.Sort(s)
-	return s
+// resolveTeams looks up team names given in field (as "field[i]"), adding a field error
+// for each unknown or repeated name, and returns the IDs in input order.
+func resolveTeams(tx keeptrail.Tx, v *keeptrail.Validation, field string, names []string) ([]keeptrail.Team, error) {
+	teams := make([]keeptrail.Team, 0, len(names))
+	seen := map[string]bool{}
+	for i, name := range names {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if seen[name] {
+			v.Add(f, "team %q is listed twice", name)
+			continue
+		}
+		seen[name] = true
+		t, err := tx.TeamByName(name)
+		if keeptrail.ErrorCode(err) == keeptrail.ENOTFOUND {
+			v.Add(f, "unknown team %q", name)
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("engine: load team: %w", err)
+		}
+		teams = append(teams, t)
+	}
+	return teams, nil
+}
+
+func teamIDs(ts []keeptrail.Team) []int64 {
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+func teamNames(ts []keeptrail.Team) []string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return names
 }

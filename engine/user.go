@@ -81,59 +81,6 @@ func textProblem(s string, required bool, max int) string {
 	return ""
 }
 
-// resolveTeams looks up team names given in field (as "field[i]"), adding a field error
-// for each unknown or repeated name, and returns the IDs in input order.
-func resolveTeams(tx keeptrail.Tx, v *keeptrail.Validation, field string, names []string) ([]keeptrail.Team, error) {
-	teams := make([]keeptrail.Team, 0, len(names))
-	seen := map[string]bool{}
-	for i, name := range names {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if seen[name] {
-			v.Add(f, "team %q is listed twice", name)
-			continue
-		}
-		seen[name] = true
-		t, err := tx.TeamByName(name)
-		if keeptrail.ErrorCode(err) == keeptrail.ENOTFOUND {
-			v.Add(f, "unknown team %q", name)
-			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("engine: load team: %w", err)
-		}
-		teams = append(teams, t)
-	}
-	return teams, nil
-}
-
-func teamIDs(ts []keeptrail.Team) []int64 {
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
-}
-
-func teamNames(ts []keeptrail.Team) []string {
-	names := make([]string, len(ts))
-	for i, t := range ts {
-		names[i] = t.Name
-	}
-	return names
-}
-
-// teamNamesByID returns the names of the teams with the given IDs, in order.
-func teamNamesByID(tx keeptrail.Tx, ids []int64) ([]string, error) {
-	names := make([]string, 0, len(ids))
-	for _, id := range ids {
-		t, err := tx.TeamByID(id)
-		if err != nil {
-			return nil, fmt.Errorf("engine: load team %d: %w", id, err)
-		}
-		names = append(names, t.Name)
-	}
-	return names, nil
-}
-
 // CreateUser adds a user. It needs a role that may administer (admin). The email is
 // stored trimmed and lower-cased; a taken email is ECONFLICT. Recorded as user.created.
 func (e *Engine) CreateUser(ctx context.Context, in NewUser) (keeptrail.User, error) {
