@@ -13,6 +13,7 @@ import (
 )
 
 func TestAuthenticationFailures(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		revoked := ts.key(keeptrail.RoleGateway)
@@ -63,6 +64,7 @@ func TestAuthenticationFailures(t *testing.T) {
 }
 
 func TestForbidden(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		ts.team("payments")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{Version: "v0.0.0-test"})
 
@@ -41,6 +42,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 			}
 		}
 
+		admin := ts.key(keeptrail.RoleAdmin)
+
 		// A store that cannot be read makes the server unready, but still alive.
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
@@ -52,10 +55,21 @@ func TestHealthReadyMetrics(t *testing.T) {
 		if res := ts.do("GET", "/healthz", "", nil); res.status != http.StatusOK {
 			t.Errorf("/healthz with the store closed: %d", res.status)
 		}
+
+		// An internal error is shown as "internal error" and logged with its cause.
+		e := wantError(t, ts.do("GET", "/api/v1/teams", admin, nil), http.StatusInternalServerError, keeptrail.EINTERNAL)
+		if e.Error.Message != "internal error" {
+			t.Errorf("internal error message %q", e.Error.Message)
+		}
+		logged := ts.logs.logLines(t, "request failed")
+		if len(logged) != 1 || logged[0]["route"] != "GET /api/v1/teams" || logged[0]["err"] == "" || logged[0]["level"] != "ERROR" {
+			t.Errorf("logged internal errors: %v", logged)
+		}
 	})
 }
 
 func TestUnknownRoutesAnswerJSON(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, testdb.SQLite(t), web.Config{})
 	wantError(t, ts.do("GET", "/nowhere", "", nil), http.StatusNotFound, keeptrail.ENOTFOUND)
 	wantError(t, ts.do("GET", "/api/v1/nothing", "", nil), http.StatusNotFound, keeptrail.ENOTFOUND)
@@ -76,6 +90,7 @@ func TestUnknownRoutesAnswerJSON(t *testing.T) {
 }
 
 func TestAccessLog(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, testdb.SQLite(t), web.Config{})
 	admin := ts.key(keeptrail.RoleAdmin)
 	prefix := strings.Split(admin, "_")[1]

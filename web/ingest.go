@@ -36,13 +36,14 @@ func (s *Server) ingestHandler(kind ingest.Kind) handlerFunc {
 		}
 		body := &limitedBody{r: http.MaxBytesReader(w, r.Body, limit)}
 		res, err := s.cfg.Ingester.Ingest(r.Context(), kind, body)
+		// On failure the result still counts the batches written before it.
+		s.metrics.observeIngest(kind, res)
 		if body.exceeded {
 			return tooLarge(limit)
 		}
 		if err != nil {
 			return err
 		}
-		s.metrics.observeIngest(kind, res)
 		out := ingestResponse{
 			Accepted:          res.Accepted,
 			Duplicates:        res.Duplicates,

@@ -77,6 +77,7 @@ func gzipped(t *testing.T, s string) []byte {
 }
 
 func TestIngestEvents(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		gw := ts.key(keeptrail.RoleGateway)
@@ -186,6 +187,7 @@ func TestIngestEvents(t *testing.T) {
 }
 
 func TestIngestHeartbeatsAndAudit(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		gw := ts.key(keeptrail.RoleGateway)
@@ -218,6 +220,7 @@ func TestIngestHeartbeatsAndAudit(t *testing.T) {
 }
 
 func TestIngestTooLarge(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		const limit = 4096
 		ts := newTestServer(t, db, web.Config{MaxBodyBytes: limit})
@@ -244,6 +247,7 @@ func TestIngestTooLarge(t *testing.T) {
 }
 
 func TestIngestContentEncoding(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		gw := ts.key(keeptrail.RoleGateway)

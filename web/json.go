@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keeptrail/keeptrail"
 )
@@ -110,9 +111,26 @@ func decodeError(err error) error {
 		if unq, uerr := strconv.Unquote(name); uerr == nil {
 			name = unq
 		}
+		if name == "" || len(name) > maxFieldNameBytes {
+			return invalid("body", "unknown field "+strconv.Quote(truncateName(name)))
+		}
 		return invalid(name, "unknown field")
 	}
 	return invalid("body", strings.TrimPrefix(msg, "json: "))
+}
+
+// maxFieldNameBytes bounds a field name echoed back in an error.
+const maxFieldNameBytes = 100
+
+func truncateName(name string) string {
+	if len(name) <= maxFieldNameBytes {
+		return name
+	}
+	cut := maxFieldNameBytes
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "..."
 }
 
 // describeType names the JSON shape a Go type expects, for error reasons.

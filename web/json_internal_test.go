@@ -47,6 +47,8 @@ func TestDecodeStrict(t *testing.T) {
 		{in: `{"limits":{"a":"b"}}`, code: keeptrail.EINVALID, field: "limits", reason: "must be an integer"},
 		{in: `{"nested":{"A":"b"}}`, code: keeptrail.EINVALID, field: "nested.A", reason: "must be an integer"},
 		{in: `{"nested":{"B":1}}`, code: keeptrail.EINVALID, field: "B", reason: "unknown field"},
+		{in: `{"":1}`, code: keeptrail.EINVALID, field: "body", reason: `unknown field ""`},
+		{in: `{"` + strings.Repeat("é", 60) + `":1}`, code: keeptrail.EINVALID, field: "body", reason: `unknown field "` + strings.Repeat("é", 50) + `..."`},
 		{in: `[]`, code: keeptrail.EINVALID, field: "body", reason: "must be an object"},
 		{in: `"x"`, code: keeptrail.EINVALID, field: "body", reason: "must be an object"},
 		{in: `{} {}`, code: keeptrail.EINVALID, field: "body", reason: "must hold exactly one JSON object"},

@@ -36,6 +36,7 @@ func (ts *testServer) gatewayNamed(name, team string) keeptrail.Gateway {
 }
 
 func TestPolicyFlow(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		ts.team("payments")
@@ -109,6 +110,7 @@ func TestPolicyFlow(t *testing.T) {
 }
 
 func TestStrictJSON(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		admin := ts.key(keeptrail.RoleAdmin)

@@ -21,6 +21,7 @@ import (
 // context while the body is still being sent, and checks that the request finishes with
 // 200, its events are stored, new connections are refused and Serve returns nil.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{Registry: prometheus.NewRegistry()})
 		gw := ts.key(keeptrail.RoleGateway)

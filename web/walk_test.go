@@ -20,6 +20,7 @@ type apiKeyAnswer struct {
 // TestManagementAPI walks every management route once with an admin key and checks the
 // answer and the audit entry each change leaves.
 func TestManagementAPI(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		ts := newTestServer(t, db, web.Config{})
 		admin := ts.key(keeptrail.RoleAdmin)
