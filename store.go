@@ -123,6 +123,9 @@ type Tx interface {
 	AlertingRules() ([]AlertingRule, error)
 	// UpdateAlertingRule writes name, metric, condition, channel, enabled, updated at.
 	UpdateAlertingRule(r *AlertingRule) error
+
+	ExportTx
+	ComplianceTx
 }
 
 // EscalationFilter selects escalations. Zero fields do not filter.
