@@ -131,7 +131,9 @@ func (r TimeRange) String() string {
 }
 
 // Scope selects teams and gateways. An empty list means all of them within the caller's
-// own scope; the engine, not the spec, narrows it to what the caller may see.
+// own scope; the engine, not the spec, narrows it to what the caller may see. In the
+// written forms the single entry "all" says the same, so "all" cannot name a team or a
+// gateway on its own.
 type Scope struct {
 	Teams    []string
 	Gateways []string
