@@ -11,7 +11,8 @@
 #      posts the events as NDJSON (BATCH lines per request, CLIENTS concurrent requests);
 #   2. migrates another fresh database (same schema and indexes) and loads the same rows
 #      from CSV into decision_events with the native loader: `sqlite3 .import --csv` with
-#      journal_mode=WAL and synchronous=FULL (Keeptrail's settings), `psql \copy ... CSV`;
+#      Keeptrail's SQLite settings (journal_mode=WAL, synchronous=FULL, a 64 MiB page cache,
+#      temp_store=MEMORY), `psql \copy ... CSV`;
 # then checks both hold exactly EVENTS rows and prints events/s and the ratio ours/native.
 # Only the load itself is timed (not migration or server start). PostgreSQL is a throwaway
 # server from scripts/testpg.sh (loopback, fsync off: both loaders measure CPU, not flushes).
@@ -134,6 +135,8 @@ native_sqlite() {
 	sqlite3 "$db" <<-EOF >&2
 		PRAGMA journal_mode=WAL;
 		PRAGMA synchronous=FULL;
+		PRAGMA cache_size=-65536;
+		PRAGMA temp_store=MEMORY;
 		.import --csv $WORK/events.csv decision_events
 	EOF
 	t1=$(now)
