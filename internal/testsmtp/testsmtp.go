@@ -77,6 +77,8 @@ type Message struct {
 	ReplyTo   []Address
 	Subject   string
 	Size      uint64
+	// Username is the SMTP AUTH user the message was sent with, empty without AUTH.
+	Username string
 	// Text and HTML are the decoded bodies (full message only).
 	Text string
 	HTML string
