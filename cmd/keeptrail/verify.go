@@ -65,12 +65,11 @@ checkpoint of the head is signed when the signing key is available.`,
 			} else {
 				a.printf("FAILED: audit log entries %d to %d checked, %d problems\n", rep.From, rep.To, len(rep.Problems))
 				for _, p := range rep.Problems {
-					a.printf("  seq %d: %s\n", p.Seq, p.What)
+					a.printf("  %s\n", p.What)
 				}
 			}
 			if !rep.OK {
-				first := rep.Problems[0]
-				return &exitError{code: 1, msg: fmt.Sprintf("audit log verification failed at seq %d: %s", first.Seq, first.What)}
+				return &exitError{code: 1, msg: fmt.Sprintf("audit log verification failed: %s", rep.Problems[0].What)}
 			}
 			return nil
 		},
