@@ -15,8 +15,10 @@
 //     are accepted and End is rounded up to the next microsecond;
 //   - a date alone, "2025-03-31", is that whole day in UTC: End = 2025-04-01T00:00:00Z
 //     (a date alone as start is 00:00:00Z of that day);
-//   - so start and end may be equal ("2025-03-31" to "2025-03-31" is one day); an end
-//     before the start is an error.
+//   - so start and end may be equal ("2025-03-31" to "2025-03-31" is one day), and an
+//     end date covers a start later that day ("2025-03-31T12:00:00Z" to "2025-03-31" is
+//     that afternoon); an end whose covered span finishes at or before the start is
+//     the error "before start".
 //
 // Start is rounded down to the microsecond. The canonical form writes end back in the
 // coarsest of these precisions that gives the same End (2025-03-31T23:59:59Z for

@@ -196,7 +196,9 @@ func (d *decoder) timeRange(v *value, path string, r *TimeRange) {
 		switch {
 		case !yearOK(end):
 			d.r.add(child(path, "end"), errYearRange.Error())
-		case !start.IsZero() && end.Before(start):
+		case !start.IsZero() && !exclusiveEnd(end, unit).After(floorMicro(start)):
+			// Compared as covered: an end date covers its whole day, so a start later
+			// that day is still before the end.
 			d.r.add(child(path, "end"), "before start")
 		default:
 			r.End = exclusiveEnd(end, unit)

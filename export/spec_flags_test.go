@@ -38,6 +38,10 @@ func TestFromFlagsErrors(t *testing.T) {
 				"--category[0]: must be one of authentication, authorization, configuration, escalation, financial, security, export, ingest",
 				"--status: only for type escalations",
 				"--notify: must be email:ADDRESS or webhook:URL"}},
+		{"end date before a start on the next day", Flags{Type: "events", Format: "csv", Start: "2025-04-01T00:00:00Z", End: "2025-03-31"},
+			[]string{"--end: before start"}},
+		{"end second before start", Flags{Type: "events", Format: "csv", Start: "2025-03-31T12:00:01Z", End: "2025-03-31T12:00:00.999Z"},
+			[]string{"--end: before start"}},
 		{"missing start", Flags{Type: "events", Format: "json", End: "2025-03-31"}, []string{"--start: required"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
