@@ -1,6 +1,8 @@
 package delivery
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"strconv"
 	"strings"
@@ -71,4 +73,16 @@ func (e *Error) Temporary() bool { return !e.Permanent }
 func IsPermanent(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Permanent
+}
+
+// certificateError reports whether err is a server certificate the client rejects:
+// trying again in a minute meets the same certificate, so the failure is permanent.
+func certificateError(err error) bool {
+	var (
+		verr *tls.CertificateVerificationError
+		uerr x509.UnknownAuthorityError
+		herr x509.HostnameError
+		cerr x509.CertificateInvalidError
+	)
+	return errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr)
 }

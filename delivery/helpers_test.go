@@ -2,7 +2,9 @@ package delivery
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"strings"
 
 	"github.com/keeptrail/keeptrail"
 )
@@ -12,4 +14,9 @@ func keeptrailCode(err error) string { return keeptrail.ErrorCode(err) }
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+func decodeBase64(b []byte) ([]byte, error) {
+	clean := strings.NewReplacer("\r", "", "\n", "").Replace(string(b))
+	return base64.StdEncoding.DecodeString(clean)
 }

@@ -1,8 +1,6 @@
 package delivery
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/textproto"
@@ -52,13 +50,7 @@ func classifySMTP(err error) *Error {
 			return fail
 		}
 	}
-	var (
-		verr *tls.CertificateVerificationError
-		uerr x509.UnknownAuthorityError
-		herr x509.HostnameError
-		cerr x509.CertificateInvalidError
-	)
-	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
+	if certificateError(err) {
 		fail.Permanent = true
 		return fail
 	}

@@ -148,6 +148,8 @@ func parseWebhookTarget(v *keeptrail.Validation, field, s string) Target {
 		v.Add(field, "webhook URL must start with https:// or http://")
 	case u.Host == "" || u.Hostname() == "":
 		v.Add(field, "webhook URL has no host")
+	case !validPort(u.Port()):
+		v.Add(field, "webhook URL port must be between 1 and 65535")
 	case u.User != nil:
 		v.Add(field, "webhook URL must not carry a user or password; the webhook secret signs each request")
 	case u.Fragment != "" || strings.Contains(s, "#"):
@@ -156,6 +158,15 @@ func parseWebhookTarget(v *keeptrail.Validation, field, s string) Target {
 		return Target{Kind: TargetWebhook, URL: u.String()}
 	}
 	return Target{}
+}
+
+// validPort accepts an empty port (the scheme's default) or 1-65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // hasControl reports whether s holds a C0 control character (CR, LF, NUL, ...) or DEL.
