@@ -10,6 +10,7 @@ package testsmtp
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,9 @@ type Server struct {
 	SMTPPort int
 	// APIURL is the base URL of mailpit's HTTP API and web UI, ending in "/".
 	APIURL string
+	// RootCAs trusts the server's certificate (StartSecure only; nil for Start). The
+	// certificate names 127.0.0.1 and localhost.
+	RootCAs *x509.CertPool
 
 	http *http.Client
 	cmd  *exec.Cmd
@@ -93,11 +97,35 @@ type Message struct {
 // is accepted, also without TLS.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startWith(t, findBinary(t), []string{"--smtp-auth-allow-insecure"}, nil)
+}
+
+// StartSecure is Start with TLS required on the SMTP listener, under a certificate made
+// for the test (trust it with Server.RootCAs): mode "starttls" requires STARTTLS on a
+// plain connection, "tls" speaks TLS from the first byte.
+func StartSecure(t testing.TB, mode string) *Server {
+	t.Helper()
 	bin := findBinary(t)
+	pool, certFile, keyFile := testCertificate(t)
+	args := []string{"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile}
+	switch mode {
+	case "starttls":
+		args = append(args, "--smtp-require-starttls")
+	case "tls":
+		args = append(args, "--smtp-require-tls")
+	default:
+		t.Fatalf("testsmtp: StartSecure mode %q: want starttls or tls", mode)
+	}
+	return startWith(t, bin, args, pool)
+}
+
+func startWith(t testing.TB, bin string, args []string, pool *x509.CertPool) *Server {
+	t.Helper()
 	var lastErr error
 	for range 3 { // a free port may be taken between finding and binding it
-		s, err := start(t, bin)
+		s, err := start(t, bin, args)
 		if err == nil {
+			s.RootCAs = pool
 			return s
 		}
 		lastErr = err
@@ -106,7 +134,7 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
-func start(t testing.TB, bin string) (*Server, error) {
+func start(t testing.TB, bin string, extra []string) (*Server, error) {
 	smtpPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -125,13 +153,14 @@ func start(t testing.TB, bin string) (*Server, error) {
 		log:      &lockedBuffer{},
 		done:     make(chan struct{}),
 	}
-	s.cmd = exec.Command(bin,
+	args := []string{
 		"-s", s.SMTPAddr,
 		"-l", net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort)),
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure",
+		"--smtp-auth-accept-any",
 		"--disable-version-check",
 		"--database", filepath.Join(dir, "mail.db"),
-	)
+	}
+	s.cmd = exec.Command(bin, append(args, extra...)...)
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
