@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/keeptrail/keeptrail"
@@ -151,16 +152,22 @@ func (p *parser) unknown() {
 	p.add(nameInError(p.key), "unknown field")
 }
 
-// nameInError shortens an unknown field's name so that errors stay small.
+// nameInError shortens an unknown field's name so that errors stay small, and quotes it
+// when it is empty or holds characters that would blur the message (separators, quotes,
+// control characters).
 func nameInError(key []byte) string {
-	if len(key) <= maxNameInError {
-		return string(key)
+	name := string(key)
+	if len(key) > maxNameInError {
+		n := maxNameInError
+		for n > 0 && !utf8.RuneStart(key[n]) {
+			n--
+		}
+		name = string(key[:n]) + "…"
 	}
-	n := maxNameInError
-	for n > 0 && !utf8.RuneStart(key[n]) {
-		n--
+	if name == "" || strings.ContainsAny(name, ":;\"\\") || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return strconv.Quote(name)
 	}
-	return string(key[:n]) + "…"
+	return name
 }
 
 // require reports each required field that is absent or null.

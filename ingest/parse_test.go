@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ const (
 )
 
 // with returns the JSON object line with fields replaced (a nil value removes the field).
-// It keeps the order of the original fields, then appends new ones.
+// It keeps the order of the original fields, then appends new ones in sorted order.
 func with(t testing.TB, base string, changes map[string]any) string {
 	t.Helper()
 	var keys []string
@@ -41,7 +43,8 @@ func with(t testing.TB, base string, changes map[string]any) string {
 		keys = append(keys, k.(string))
 		vals[k.(string)] = v
 	}
-	for k, v := range changes {
+	for _, k := range slices.Sorted(maps.Keys(changes)) {
+		v := changes[k]
 		if _, ok := vals[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -240,7 +243,12 @@ func TestParseEventErrorFields(t *testing.T) {
 		t.Fatalf("%d fields, last %v", len(e.Fields), e.Fields[len(e.Fields)-1])
 	}
 	_, err = ParseEvent([]byte(with(t, designEvent, map[string]any{"foo": 1, "Request_ID": "x", strings.Repeat("k", 100): 1})))
-	if got, want := err.Error(), "foo: unknown field; Request_ID: unknown field; "+strings.Repeat("k", 64)+"…: unknown field"; got != want {
+	if got, want := err.Error(), "Request_ID: unknown field; foo: unknown field; "+strings.Repeat("k", 64)+"…: unknown field"; got != want {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	// Odd names are quoted so that the message stays readable.
+	_, err = ParseEvent([]byte(designEvent[:len(designEvent)-1] + `,"":1,"a: b; c":2,"tab\there":3,"é":4}`))
+	if got, want := err.Error(), `"": unknown field; "a: b; c": unknown field; "tab\there": unknown field; é: unknown field`; got != want {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}
 }
