@@ -231,7 +231,15 @@ func (m *Mailer) attempt(ctx context.Context, n Notice, to Target, messageID str
 	if err != nil {
 		return err
 	}
-	return client.DialAndSendWithContext(ctx, m.buildMessage(n, to, messageID, data))
+	msg := m.buildMessage(n, to, messageID, data)
+	err = client.DialAndSendWithContext(ctx, msg)
+	if err != nil && msg.IsDelivered() {
+		// The server accepted the message; only the goodbye failed. Retrying would
+		// deliver it twice.
+		m.log.Warn("email accepted but the SMTP session ended badly", "message_id", messageID, "err", err)
+		return nil
+	}
+	return err
 }
 
 func (m *Mailer) client(ctx context.Context) (*gomail.Client, error) {

@@ -22,7 +22,9 @@ type scriptedSMTP struct {
 	sessions  atomic.Int32
 	delivered atomic.Int32
 	rcptReply func(session int) string
-	wg        sync.WaitGroup
+	// dropAtQuit closes the connection instead of answering QUIT.
+	dropAtQuit bool
+	wg         sync.WaitGroup
 }
 
 func startScriptedSMTP(t *testing.T, rcptReply func(session int) string) *scriptedSMTP {
@@ -83,7 +85,9 @@ func (s *scriptedSMTP) serve(c net.Conn, session int) {
 			s.delivered.Add(1)
 			say("250 queued")
 		case cmd == "QUIT":
-			say("221 bye")
+			if !s.dropAtQuit {
+				say("221 bye")
+			}
 			return
 		default: // MAIL, RSET, NOOP
 			say("250 ok")
@@ -157,6 +161,18 @@ func TestMailerTemporaryFailureRetried(t *testing.T) {
 	}
 	if len(sl.waits) != 1 || sl.waits[0] != 3*time.Millisecond {
 		t.Fatalf("waits = %v, want [3ms]", sl.waits)
+	}
+}
+
+func TestMailerAcceptedMessageNotResentWhenQuitFails(t *testing.T) {
+	srv := startScriptedSMTP(t, func(int) string { return "250 ok" })
+	srv.dropAtQuit = true
+	var sl recordSleeps
+	m := srv.mailer(t, RetryPolicy{Attempts: 5, Initial: time.Millisecond, Sleep: sl.sleep})
+	r, err := m.Send(context.Background(), mustTarget(t, "email:ana@acme.example"), exportNotice(nil))
+	if err != nil || r.Attempts != 1 || srv.delivered.Load() != 1 || srv.sessions.Load() != 1 {
+		t.Fatalf("err %v, attempts %d, delivered %d, sessions %d: want nil, 1, 1, 1",
+			err, r.Attempts, srv.delivered.Load(), srv.sessions.Load())
 	}
 }
 
