@@ -33,8 +33,9 @@ type Error struct {
 	Err error
 }
 
-// Error reads "email:ana@example.com: failed permanently: 550 5.1.1 no such user" or
-// "webhook:https://...: failed temporarily after 5 attempts: 503 Service Unavailable".
+// Error reads like "email:ana@example.com: failed permanently: sending SMTP RCPT TO
+// command: 550 5.1.1 no such user" or "webhook:https://...: failed temporarily after 5
+// attempts: 503 Service Unavailable: <start of the reply body>".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Target != "" {

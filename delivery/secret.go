@@ -15,8 +15,9 @@ import (
 const secretBytes = 32
 
 // LoadOrCreateSecret returns the secret kept in path (hex, one line), creating it with
-// 32 random bytes the first time: written 0600 to a temporary name, fsynced and renamed,
-// so a crash never leaves a half-written key. A file others may read (group or world
+// 32 random bytes the first time: written 0600 to a temporary name, fsynced and linked
+// into place, so a crash never leaves a half-written key and two processes starting at
+// once end up with the same one. A file others may read (group or world
 // permission bits) is refused. Use one file per purpose: DATA_DIR/link.key for
 // LinkSigner, DATA_DIR/webhook.key for Webhook.
 func LoadOrCreateSecret(path string) ([]byte, error) {
