@@ -37,6 +37,12 @@ type WebhookOptions struct {
 	Logger *slog.Logger
 	// UserAgent defaults to "Keeptrail-Webhook/1".
 	UserAgent string
+	// DenyPrivateNetworks refuses to connect to loopback, private (RFC 1918, ULA),
+	// link-local, unspecified and multicast addresses, checked on the address actually
+	// dialled (after DNS), so a webhook URL cannot make the server reach its own network
+	// or a cloud metadata endpoint. Such a delivery fails permanently. It applies to the
+	// Webhook's own client (Client nil), which then uses no HTTP proxy.
+	DenyPrivateNetworks bool
 }
 
 // WebhookPayload is the JSON body of a notice webhook: the notice (never its file, never
@@ -78,6 +84,14 @@ func NewWebhook(secret []byte, opts WebhookOptions) (*Webhook, error) {
 		userAgent: opts.UserAgent,
 	}
 	client := &http.Client{}
+	if opts.DenyPrivateNetworks {
+		if opts.Client != nil {
+			var v keeptrail.Validation
+			v.Add("webhook.deny_private_networks", "needs the Webhook's own HTTP client")
+			return nil, v.Err()
+		}
+		client.Transport = publicOnlyTransport()
+	}
 	if opts.Client != nil {
 		c := *opts.Client
 		client = &c
@@ -174,7 +188,7 @@ func (w *Webhook) attempt(ctx context.Context, url, deliveryID string, body []by
 	req.Header.Set(HeaderSignature, SignatureHeader(w.secret, w.now(), body))
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return &Error{Permanent: certificateError(err), Err: err}, 0
+		return &Error{Permanent: certificateError(err) || errors.Is(err, errPrivateAddress), Err: err}, 0
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

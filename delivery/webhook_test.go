@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -285,6 +286,43 @@ func TestRetryAfterParsing(t *testing.T) {
 	for in, want := range cases {
 		if got := retryAfter(in, testNow); got != want {
 			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestWebhookDenyPrivateNetworks(t *testing.T) {
+	h := startHookServer(t, status(200))
+	var sl recordSleeps
+	w, err := NewWebhook(webhookSecret, WebhookOptions{DenyPrivateNetworks: true,
+		Retry: RetryPolicy{Attempts: 3, Sleep: sl.sleep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{h.URL + "/x", strings.Replace(h.URL, "127.0.0.1", "localhost", 1) + "/x"} {
+		_, err = w.Send(context.Background(), mustTarget(t, "webhook:"+u), exportNotice(nil))
+		var de *Error
+		if !errors.As(err, &de) || !de.Permanent || de.Attempts != 1 || !errors.Is(err, errPrivateAddress) {
+			t.Fatalf("%s: err = %v, want permanent refusal after 1 attempt", u, err)
+		}
+	}
+	if n := len(h.seen()); n != 0 {
+		t.Fatalf("the private server got %d requests", n)
+	}
+	if _, err := NewWebhook(webhookSecret, WebhookOptions{DenyPrivateNetworks: true, Client: &http.Client{}}); err == nil {
+		t.Fatal("DenyPrivateNetworks with a caller's client accepted")
+	}
+}
+
+func TestPublicAddr(t *testing.T) {
+	cases := map[string]bool{
+		"8.8.8.8": true, "2606:4700::1111": true, "127.0.0.1": false, "10.1.2.3": false,
+		"172.16.0.1": false, "192.168.1.1": false, "169.254.169.254": false, "100.64.0.1": false,
+		"0.0.0.0": false, "::1": false, "fd00::1": false, "fe80::1": false, "::ffff:127.0.0.1": false,
+		"::ffff:8.8.8.8": true, "224.0.0.1": false, "64:ff9b::a00:1": false, "198.18.0.1": false,
+	}
+	for in, want := range cases {
+		if got := publicAddr(netip.MustParseAddr(in)); got != want {
+			t.Errorf("publicAddr(%s) = %v, want %v", in, got, want)
 		}
 	}
 }
