@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) keeptrail.Store) {
 		{"ViewSnapshot", testViewSnapshot},
 		{"ViewReadOnly", testViewReadOnly},
 		{"Now", testNow},
+		{"Exports", testExports},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
