@@ -39,22 +39,30 @@ type DB struct {
 	log   *slog.Logger
 
 	prepared preparedStatements // driver-level statements of the ingest hot path
+	pgEvents string             // how InsertEvents writes to PostgreSQL
 }
 
 var _ keeptrail.Store = (*DB)(nil)
 
 // SQLite tuning. busy_timeout covers other processes (a CLI beside the server); in-process
-// writers queue for the single write connection instead.
+// writers queue for the single write connection instead. The write connection keeps a
+// large page cache and checkpoints the WAL every 8192 pages (32 MiB) rather than SQLite's
+// default 1000: ingest batches with random request ids dirty a page of the request_id
+// index per event, and a later checkpoint writes a page rewritten by many batches once.
+// BenchmarkInsertEvents measured 1.5x the event rate with it. The WAL file is cut back
+// to 64 MiB after a checkpoint.
 const (
-	sqliteBusyTimeoutMS = 10000
-	sqliteCacheKiB      = 65536
+	sqliteBusyTimeoutMS    = 10000
+	sqliteCacheKiB         = 65536
+	sqliteAutoCheckpoint   = 8192
+	sqliteJournalSizeLimit = 64 << 20
 )
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://" URL is
 // PostgreSQL, anything else is a SQLite file path. It applies pending migrations unless
 // opts.NoMigrate.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	db := &DB{now: opts.Now, log: opts.Logger}
+	db := &DB{now: opts.Now, log: opts.Logger, pgEvents: defaultPGEventStrategy}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -108,8 +116,9 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	}
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(ON)", sqliteBusyTimeoutMS)
 	writeDSN := path + sep + common + fmt.Sprintf(
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-%d)&_pragma=temp_store(MEMORY)&_txlock=immediate",
-		sqliteCacheKiB)
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-%d)&_pragma=temp_store(MEMORY)"+
+			"&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)&_txlock=immediate",
+		sqliteCacheKiB, sqliteAutoCheckpoint, sqliteJournalSizeLimit)
 	readDSN := path + sep + common + "&_pragma=query_only(1)"
 
 	write, err := sql.Open(db.d.driver, writeDSN)

@@ -57,11 +57,40 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 		if _, dup := first[e.RequestID]; dup {
 			continue
 		}
+		e.Time = keeptrail.TruncTime(e.Time)
 		first[e.RequestID] = i
 		unique = append(unique, i)
 	}
-	chunk := min(eventChunkRows, t.db.d.maxParams/eventColumnCount)
 	inserted := make([]int, 0, len(unique))
+	stored := func(id int64, requestID string) error {
+		i, ok := first[requestID]
+		if !ok {
+			return fmt.Errorf("returned request id %q was not in the batch", requestID)
+		}
+		events[i].ID = id
+		inserted = append(inserted, i)
+		return nil
+	}
+	var err error
+	switch {
+	case t.db.d.name == "postgres" && t.db.pgEvents == "copy":
+		err = t.copyEvents(events, unique, stored)
+	case t.db.d.name == "postgres" && t.db.pgEvents == "unnest":
+		err = t.unnestEvents(events, unique, stored)
+	default:
+		err = t.valuesEvents(events, unique, stored)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("insert decision events: %w", err)
+	}
+	slices.Sort(inserted)
+	return inserted, nil
+}
+
+// valuesEvents inserts events[unique] with multi-row INSERT ... VALUES statements of
+// eventChunkRows rows, each prepared once per connection.
+func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored func(int64, string) error) error {
+	chunk := min(eventChunkRows, t.db.d.maxParams/eventColumnCount)
 	args := make([]driver.NamedValue, 0, min(chunk, len(unique))*eventColumnCount)
 	var js jsonText
 	for start := 0; start < len(unique); start += chunk {
@@ -69,7 +98,6 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 		args = args[:0]
 		for _, i := range part {
 			e := &events[i]
-			e.Time = keeptrail.TruncTime(e.Time)
 			n := len(args)
 			args = append(args,
 				driver.NamedValue{Ordinal: n + 1, Value: e.RequestID},
@@ -90,33 +118,28 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 			)
 		}
 		err := t.queryPrepared(t.eventInsertQuery(len(part)), args, func(dest []driver.Value) error {
-			id, ok := dest[0].(int64)
-			if !ok {
-				return fmt.Errorf("returned event id is %T", dest[0])
-			}
-			var rid string
-			switch v := dest[1].(type) {
-			case string:
-				rid = v
-			case []byte:
-				rid = string(v)
-			default:
-				return fmt.Errorf("returned request id is %T", dest[1])
-			}
-			i, ok := first[rid]
-			if !ok {
-				return fmt.Errorf("returned request id %q was not in the batch", rid)
-			}
-			events[i].ID = id
-			inserted = append(inserted, i)
-			return nil
+			return storedRow(dest, stored)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("insert decision events: %w", err)
+			return err
 		}
 	}
-	slices.Sort(inserted)
-	return inserted, nil
+	return nil
+}
+
+// storedRow reads one (id, request_id) row returned by an insert.
+func storedRow(dest []driver.Value, stored func(int64, string) error) error {
+	id, ok := dest[0].(int64)
+	if !ok {
+		return fmt.Errorf("returned event id is %T", dest[0])
+	}
+	switch v := dest[1].(type) {
+	case string:
+		return stored(id, v)
+	case []byte:
+		return stored(id, string(v))
+	}
+	return fmt.Errorf("returned request id is %T", dest[1])
 }
 
 // jsonText encodes string lists as compact JSON arrays, the stored form of rules matched

@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +25,19 @@ func TestStorePostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) keeptrail.Store { return testdb.Postgres(t) })
 }
 
-// migrationNames are the embedded migrations, in order.
-var migrationNames = []string{"0001_init"}
+// migrationNames are the migration files, in order, without .sql.
+var migrationNames = func() []string {
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		panic(fmt.Sprintf("list migrations: %v (%d files)", err, len(files)))
+	}
+	sort.Strings(files)
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strings.TrimSuffix(filepath.Base(f), ".sql")
+	}
+	return names
+}()
 
 func TestMigrate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
@@ -49,7 +62,7 @@ func TestMigrate(t *testing.T) {
 			if err := rows.Scan(&version, &name, &at); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(name, strings.TrimLeft(strings.SplitN(name, "_", 2)[0], "")) || version != int64(len(names)+1) {
+			if want := fmt.Sprintf("%04d_", version); !strings.HasPrefix(name, want) || version != int64(len(names)+1) {
 				t.Fatalf("schema_migrations row %d: version %d name %q", len(names), version, name)
 			}
 			if at <= 0 {
@@ -166,5 +179,19 @@ func TestOpenSQLiteBadPath(t *testing.T) {
 	_, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "missing", "dir", "k.db"), sqlstore.Options{})
 	if err == nil {
 		t.Fatal("Open in a missing directory succeeded")
+	}
+}
+
+// Every way of writing events to PostgreSQL passes the event tests of the suite.
+func TestPostgresEventStrategies(t *testing.T) {
+	testdb.PostgresURL(t)
+	for _, strategy := range []string{"values", "unnest", "copy"} {
+		t.Run(strategy, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) keeptrail.Store {
+				db := testdb.Postgres(t)
+				sqlstore.SetPGEventStrategy(db, strategy)
+				return db
+			})
+		})
 	}
 }
