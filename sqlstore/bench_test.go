@@ -48,21 +48,6 @@ func benchEvents(n int, gatewayID, teamID int64) []keeptrail.DecisionEvent {
 	return events
 }
 
-// BenchmarkInsertEventsPostgresStrategies compares the ways InsertEvents can write to
-// PostgreSQL.
-func BenchmarkInsertEventsPostgresStrategies(b *testing.B) {
-	for _, strategy := range []string{"values", "unnest", "copy"} {
-		for _, ids := range []string{"random-ids", "sequential-ids"} {
-			b.Run(strategy+"/"+ids, func(b *testing.B) {
-				db := testdb.Postgres(b)
-				sqlstore.SetPGEventStrategy(db, strategy)
-				sequentialIDs = ids == "sequential-ids"
-				benchInsert(b, db)
-			})
-		}
-	}
-}
-
 // BenchmarkInsertEvents measures the ingest hot path: one Update per batch of 1000 new
 // decision events, as the ingest API does it.
 func BenchmarkInsertEvents(b *testing.B) {

@@ -39,7 +39,6 @@ type DB struct {
 	log   *slog.Logger
 
 	prepared preparedStatements // driver-level statements of the ingest hot path
-	pgEvents string             // how InsertEvents writes to PostgreSQL
 }
 
 var _ keeptrail.Store = (*DB)(nil)
@@ -62,7 +61,7 @@ const (
 // PostgreSQL, anything else is a SQLite file path. It applies pending migrations unless
 // opts.NoMigrate.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	db := &DB{now: opts.Now, log: opts.Logger, pgEvents: defaultPGEventStrategy}
+	db := &DB{now: opts.Now, log: opts.Logger}
 	if db.now == nil {
 		db.now = time.Now
 	}

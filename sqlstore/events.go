@@ -72,12 +72,9 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 		return nil
 	}
 	var err error
-	switch {
-	case t.db.d.name == "postgres" && t.db.pgEvents == "copy":
-		err = t.copyEvents(events, unique, stored)
-	case t.db.d.name == "postgres" && t.db.pgEvents == "unnest":
+	if t.db.d.name == "postgres" {
 		err = t.unnestEvents(events, unique, stored)
-	default:
+	} else {
 		err = t.valuesEvents(events, unique, stored)
 	}
 	if err != nil {
@@ -88,7 +85,7 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 }
 
 // valuesEvents inserts events[unique] with multi-row INSERT ... VALUES statements of
-// eventChunkRows rows, each prepared once per connection.
+// eventChunkRows rows, each prepared once per connection (SQLite).
 func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored func(int64, string) error) error {
 	chunk := min(eventChunkRows, t.db.d.maxParams/eventColumnCount)
 	args := make([]driver.NamedValue, 0, min(chunk, len(unique))*eventColumnCount)

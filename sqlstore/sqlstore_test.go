@@ -181,17 +181,3 @@ func TestOpenSQLiteBadPath(t *testing.T) {
 		t.Fatal("Open in a missing directory succeeded")
 	}
 }
-
-// Every way of writing events to PostgreSQL passes the event tests of the suite.
-func TestPostgresEventStrategies(t *testing.T) {
-	testdb.PostgresURL(t)
-	for _, strategy := range []string{"values", "unnest", "copy"} {
-		t.Run(strategy, func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T) keeptrail.Store {
-				db := testdb.Postgres(t)
-				sqlstore.SetPGEventStrategy(db, strategy)
-				return db
-			})
-		})
-	}
-}
