@@ -41,9 +41,9 @@ func TestInsertEventsStoredRow(t *testing.T) {
 		}
 		type row struct {
 			requestID, user, model, decision, severity, rules, categories string
-			at, gateway, team, latency, tokensIn, tokensOut                int64
-			policies                                                       int
-			cost                                                           float64
+			at, gateway, team, latency, tokensIn, tokensOut               int64
+			policies                                                      int
+			cost                                                          float64
 		}
 		read := func(requestID string) row {
 			var r row
