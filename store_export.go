@@ -13,6 +13,8 @@ import (
 // stop at fn's first error and return it. Filters become bind parameters; the store never
 // builds SQL from their values.
 type ExportTx interface {
+	ExportSchemaTx
+
 	// CountAuditEntries counts the audit entries ExportAuditEntries would read.
 	CountAuditEntries(f ExportFilter) (int64, error)
 	// ExportAuditEntries reads audit entries with Start <= time < End, ordered by sequence
@@ -140,4 +142,10 @@ type ConfigurationChange struct {
 	// DeployedBy and Source describe a deployment.
 	DeployedBy string
 	Source     string
+}
+
+// ExportSchemaTx is embedded in ExportTx: what a manifest says about the database.
+type ExportSchemaTx interface {
+	// SchemaVersion returns the name of the latest applied migration ("0002_exports").
+	SchemaVersion() (string, error)
 }

@@ -219,3 +219,12 @@ func (t *tx) SetExportJobNotification(id int64, status, lastError string) error 
 	}
 	return mustAffect(res, "record export notification", "export job", id)
 }
+
+// SchemaVersion returns the name of the latest applied migration.
+func (t *tx) SchemaVersion() (string, error) {
+	var name string
+	if err := t.queryRow("SELECT name FROM schema_migrations ORDER BY version DESC LIMIT 1").Scan(&name); err != nil {
+		return "", fmt.Errorf("select schema version: %w", err)
+	}
+	return name, nil
+}

@@ -21,6 +21,7 @@ func testExports(t *testing.T, st keeptrail.Store) {
 		{"Escalations", testExportEscalations},
 		{"ConfigurationChanges", testExportConfigurationChanges},
 		{"StopsAtCallbackError", testExportStops},
+		{"SchemaVersion", testExportSchemaVersion},
 		{"JobLifecycle", testExportJobLifecycle},
 		{"JobLeases", testExportJobLeases},
 		{"JobCancel", testExportJobCancel},
@@ -79,7 +80,7 @@ func testExportDecisionEvents(t *testing.T, st keeptrail.Store) {
 		mk("e-tie-2", base.Add(time.Hour), f.gwA, "ann", keeptrail.DecisionEscalated, keeptrail.SeverityCritical),
 		mk("e-first", base, f.gwA, "cid", keeptrail.DecisionBlocked, keeptrail.SeverityMedium),
 		mk("e-start", feb.Start, f.gwB, "ann", keeptrail.DecisionAllowed, keeptrail.SeverityLow),
-		mk("e-end", feb.End, f.gwA, "ann", keeptrail.DecisionAllowed, keeptrail.SeverityLow),               // excluded: end is exclusive
+		mk("e-end", feb.End, f.gwA, "ann", keeptrail.DecisionAllowed, keeptrail.SeverityLow),                             // excluded: end is exclusive
 		mk("e-before", feb.Start.Add(-time.Microsecond), f.gwA, "ann", keeptrail.DecisionAllowed, keeptrail.SeverityLow), // excluded
 	}
 	insertEvents(t, st, events)
@@ -347,7 +348,7 @@ func testExportConfigurationChanges(t *testing.T, st keeptrail.Store) {
 	if len(gwB) != 1 || gwB[0].ID != dB.ID {
 		t.Fatalf("gateway B changelog = %+v", gwB)
 	}
-	if got := read(with(func(x *keeptrail.ExportFilter) { x.Start, x.End = t0.Add(time.Hour), t0.Add(2 * time.Hour) })); len(got) != 2 {
+	if got := read(with(func(x *keeptrail.ExportFilter) { x.Start, x.End = t0.Add(time.Hour), t0.Add(2*time.Hour) })); len(got) != 2 {
 		t.Fatalf("one hour of changelog: %d rows, want 2", len(got))
 	}
 }
@@ -382,6 +383,20 @@ func testExportStops(t *testing.T, st keeptrail.Store) {
 		n, err := tx.CountDecisionEvents(april)
 		if err != nil || n != 3 {
 			return fmt.Errorf("count after a stopped read = %d, %v", n, err)
+		}
+		return nil
+	})
+}
+
+func testExportSchemaVersion(t *testing.T, st keeptrail.Store) {
+	view(t, st, func(tx keeptrail.Tx) error {
+		v, err := tx.SchemaVersion()
+		if err != nil {
+			return err
+		}
+		var n int
+		if _, err := fmt.Sscanf(v, "%04d_", &n); err != nil || n < 2 {
+			t.Fatalf("SchemaVersion() = %q, want the latest migration, 0002_exports or later", v)
 		}
 		return nil
 	})
