@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) keeptrail.Store) {
 		{"ViewSnapshot", testViewSnapshot},
 		{"ViewReadOnly", testViewReadOnly},
 		{"Now", testNow},
+		{"Compliance", testCompliance},
 		{"Exports", testExports},
 	}
 	for _, tc := range tests {

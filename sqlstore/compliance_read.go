@@ -1,0 +1,283 @@
+package sqlstore
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	keeptrail "github.com/keeptrail/keeptrail"
+)
+
+// span is a half-open range of microseconds.
+type span struct{ from, to int64 }
+
+// periodParts splits [from, to) into whole UTC days, whole hours outside those days, and
+// the parts of hours at the edges: the rollups answer the first two, raw rows the last.
+type periodParts struct {
+	days  []span
+	hours []span
+	raw   []span
+}
+
+func splitPeriod(from, to time.Time) periodParts {
+	var p periodParts
+	f, t := from.UnixMicro(), to.UnixMicro()
+	if f >= t {
+		return p
+	}
+	h0, h1 := ceilTo(f, hourMicros), hourOf(t)
+	if h0 >= h1 {
+		p.raw = []span{{f, t}}
+		return p
+	}
+	add := func(list *[]span, a, b int64) {
+		if a < b {
+			*list = append(*list, span{a, b})
+		}
+	}
+	add(&p.raw, f, h0)
+	add(&p.raw, h1, t)
+	d0, d1 := ceilTo(h0, dayMicros), dayOf(h1)
+	if d0 >= d1 {
+		add(&p.hours, h0, h1)
+		return p
+	}
+	add(&p.hours, h0, d0)
+	add(&p.hours, d1, h1)
+	add(&p.days, d0, d1)
+	return p
+}
+
+// ceilTo rounds us up to a multiple of unit (for times after the epoch).
+func ceilTo(us, unit int64) int64 {
+	b := us / unit * unit
+	if b < us {
+		b += unit
+	}
+	return b
+}
+
+// complianceWhere returns the conditions and arguments that restrict a rollup or raw
+// query to a range of timeCol and to the filter's teams and gateways; ok is false when
+// the scope admits nothing.
+func complianceWhere(timeCol string, s span, f keeptrail.ComplianceFilter) (string, []any, bool) {
+	if scopeEmpty(f.Scope) || (f.GatewayIDs != nil && len(f.GatewayIDs) == 0) {
+		return "", nil, false
+	}
+	where := []string{timeCol + " >= ?", timeCol + " < ?"}
+	args := []any{s.from, s.to}
+	if cond, a := scopeFilter("team_id", f.Scope); cond != "" {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if f.GatewayIDs != nil {
+		where = append(where, "gateway_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.GatewayIDs)), ", ")+")")
+		for _, id := range f.GatewayIDs {
+			args = append(args, id)
+		}
+	}
+	return " WHERE " + strings.Join(where, " AND "), args, true
+}
+
+// ComplianceEventCounts counts the decision events of the filter by team, gateway,
+// decision and severity.
+func (t *tx) ComplianceEventCounts(f keeptrail.ComplianceFilter) ([]keeptrail.EventCount, error) {
+	parts := splitPeriod(f.From, f.To)
+	sum := map[eventKey]eventTally{}
+	read := func(q, timeCol string, s span) error {
+		where, args, ok := complianceWhere(timeCol, s, f)
+		if !ok {
+			return nil
+		}
+		rows, err := t.query(strings.Replace(q, "{{WHERE}}", where, 1), args...)
+		if err != nil {
+			return fmt.Errorf("count decision events: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k eventKey
+			var v eventTally
+			if err := rows.Scan(&k.team, &k.gateway, &k.decision, &k.severity, &v.requests, &v.enforced); err != nil {
+				return fmt.Errorf("scan decision event counts: %w", err)
+			}
+			old := sum[k]
+			sum[k] = eventTally{old.requests + v.requests, old.enforced + v.enforced}
+		}
+		return rows.Err()
+	}
+	const rollupQ = `SELECT team_id, gateway_id, decision, severity, CAST(SUM(requests) AS BIGINT), CAST(SUM(enforced) AS BIGINT)
+FROM %s{{WHERE}} GROUP BY team_id, gateway_id, decision, severity`
+	const rawQ = `SELECT team_id, gateway_id, decision, severity, COUNT(*),
+CAST(SUM(CASE WHEN policies_evaluated >= 1 THEN 1 ELSE 0 END) AS BIGINT)
+FROM decision_events{{WHERE}} GROUP BY team_id, gateway_id, decision, severity`
+	for _, s := range parts.days {
+		if err := read(fmt.Sprintf(rollupQ, "compliance_event_days"), "day", s); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range parts.hours {
+		if err := read(fmt.Sprintf(rollupQ, "compliance_event_hours"), "hour", s); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range parts.raw {
+		if err := read(rawQ, "occurred_at", s); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]keeptrail.EventCount, 0, len(sum))
+	for k, v := range sum {
+		out = append(out, keeptrail.EventCount{TeamID: k.team, GatewayID: k.gateway, Decision: keeptrail.Decision(k.decision),
+			Severity: keeptrail.Severity(k.severity), Requests: v.requests, Enforced: v.enforced})
+	}
+	slices.SortFunc(out, func(a, b keeptrail.EventCount) int {
+		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID),
+			cmp.Compare(a.Decision, b.Decision), cmp.Compare(a.Severity, b.Severity))
+	})
+	return out, nil
+}
+
+// ComplianceRuleCounts counts, by team, gateway and rule, the decision events of the
+// filter that matched each rule.
+func (t *tx) ComplianceRuleCounts(f keeptrail.ComplianceFilter) ([]keeptrail.RuleCount, error) {
+	parts := splitPeriod(f.From, f.To)
+	sum := map[ruleKey]int64{}
+	const rollupQ = `SELECT team_id, gateway_id, rule, CAST(SUM(matches) AS BIGINT) FROM %s{{WHERE}} GROUP BY team_id, gateway_id, rule`
+	read := func(table, timeCol string, s span) error {
+		where, args, ok := complianceWhere(timeCol, s, f)
+		if !ok {
+			return nil
+		}
+		rows, err := t.query(strings.Replace(fmt.Sprintf(rollupQ, table), "{{WHERE}}", where, 1), args...)
+		if err != nil {
+			return fmt.Errorf("count matched rules: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k ruleKey
+			var n int64
+			if err := rows.Scan(&k.team, &k.gateway, &k.rule, &n); err != nil {
+				return fmt.Errorf("scan matched rule counts: %w", err)
+			}
+			sum[k] += n
+		}
+		return rows.Err()
+	}
+	for _, s := range parts.days {
+		if err := read("compliance_rule_days", "day", s); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range parts.hours {
+		if err := read("compliance_rule_hours", "hour", s); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range parts.raw {
+		if err := t.rawRuleCounts(s, f, sum); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]keeptrail.RuleCount, 0, len(sum))
+	for k, n := range sum {
+		out = append(out, keeptrail.RuleCount{TeamID: k.team, GatewayID: k.gateway, Rule: k.rule, Matches: n})
+	}
+	slices.SortFunc(out, func(a, b keeptrail.RuleCount) int {
+		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Rule, b.Rule))
+	})
+	return out, nil
+}
+
+// rawRuleCounts adds the rules matched by the raw events of s to sum (bucket 0).
+func (t *tx) rawRuleCounts(s span, f keeptrail.ComplianceFilter, sum map[ruleKey]int64) error {
+	where, args, ok := complianceWhere("occurred_at", s, f)
+	if !ok {
+		return nil
+	}
+	rows, err := t.query("SELECT team_id, gateway_id, rules_matched FROM decision_events"+where+" AND rules_matched <> '[]'", args...)
+	if err != nil {
+		return fmt.Errorf("read matched rules: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team, gateway int64
+		var text string
+		if err := rows.Scan(&team, &gateway, &text); err != nil {
+			return fmt.Errorf("scan matched rules: %w", err)
+		}
+		var rules []string
+		if err := json.Unmarshal([]byte(text), &rules); err != nil {
+			return fmt.Errorf("decode matched rules %q: %w", text, err)
+		}
+		for i, r := range rules {
+			if !slices.Contains(rules[:i], r) {
+				sum[ruleKey{0, team, gateway, r}]++
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// ComplianceGatewayHours returns, per UTC hour starting in [From, To), how many of the
+// filter's gateways reported and the sum of their IDs.
+func (t *tx) ComplianceGatewayHours(f keeptrail.ComplianceFilter) ([]keeptrail.GatewayHourCount, error) {
+	if f.GatewayIDs != nil && len(f.GatewayIDs) == 0 {
+		return nil, nil
+	}
+	q := "SELECT hour, COUNT(*), CAST(SUM(gateway_id) AS BIGINT) FROM compliance_gateway_hours WHERE hour >= ? AND hour < ?"
+	args := []any{f.From.UnixMicro(), f.To.UnixMicro()}
+	if f.GatewayIDs != nil {
+		q += " AND gateway_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(f.GatewayIDs)), ", ") + ")"
+		for _, id := range f.GatewayIDs {
+			args = append(args, id)
+		}
+	}
+	q += " GROUP BY hour ORDER BY hour"
+	return queryAll(t, "gateway activity", func(s scanner) (keeptrail.GatewayHourCount, error) {
+		var c keeptrail.GatewayHourCount
+		var hour int64
+		err := s.Scan(&hour, &c.Gateways, &c.IDSum)
+		c.Hour = fromMicros(hour)
+		return c, err
+	}, q, args...)
+}
+
+// ComplianceFirstActivity returns each gateway's first hour of activity before the time.
+func (t *tx) ComplianceFirstActivity(before time.Time) (map[int64]time.Time, error) {
+	type first struct {
+		gateway, hour int64
+	}
+	rows, err := queryAll(t, "first gateway activity", func(s scanner) (first, error) {
+		var f first
+		err := s.Scan(&f.gateway, &f.hour)
+		return f, err
+	}, "SELECT gateway_id, MIN(hour) FROM compliance_gateway_hours WHERE hour < ? GROUP BY gateway_id", before.UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.gateway] = fromMicros(r.hour)
+	}
+	return out, nil
+}
+
+// ComplianceEscalationCounts counts escalations whose SLA fell due in [From, To), and those
+// resolved within it, by team and gateway.
+func (t *tx) ComplianceEscalationCounts(f keeptrail.ComplianceFilter) ([]keeptrail.EscalationSLACount, error) {
+	where, args, ok := complianceWhere("sla_due_at", span{f.From.UnixMicro(), f.To.UnixMicro()}, f)
+	if !ok {
+		return nil, nil
+	}
+	q := `SELECT team_id, gateway_id, COUNT(*),
+CAST(SUM(CASE WHEN status = 'resolved' AND resolved_at <= sla_due_at THEN 1 ELSE 0 END) AS BIGINT)
+FROM escalations` + where + " GROUP BY team_id, gateway_id ORDER BY team_id, gateway_id"
+	return queryAll(t, "escalations due", func(s scanner) (keeptrail.EscalationSLACount, error) {
+		var c keeptrail.EscalationSLACount
+		err := s.Scan(&c.TeamID, &c.GatewayID, &c.Due, &c.Met)
+		return c, err
+	}, q, args...)
+}
