@@ -71,7 +71,7 @@ and reason, and the command then exits with status 1.`,
 				}
 			}
 			if rejected > 0 {
-				return &exitError{code: 1, msg: fmt.Sprintf("%d lines rejected", rejected)}
+				return &exitError{code: 1, msg: plural(rejected, "line") + " rejected"}
 			}
 			return nil
 		},
@@ -93,4 +93,12 @@ func (a *app) openInput(name string) (io.Reader, int64, func(), error) {
 		size = fi.Size()
 	}
 	return f, size, func() { f.Close() }, nil
+}
+
+// plural returns "1 line" or "N lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

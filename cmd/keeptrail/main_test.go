@@ -116,7 +116,7 @@ func TestIngestFileReportsBadLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := cli(t, "", append([]string{"ingest", "events", file}, f...)...)
-	if code != 1 || errs != "keeptrail: 1 lines rejected\n" {
+	if code != 1 || errs != "keeptrail: 1 line rejected\n" {
 		t.Fatalf("code %d, stderr %q", code, errs)
 	}
 	if !strings.HasPrefix(out, file+": 2 accepted, 1 duplicates, 1 rejected, 1 escalations opened\n  line 2: decision") {

@@ -63,7 +63,7 @@ checkpoint of the head is signed when the signing key is available.`,
 				a.printf("OK: audit log entries %d to %d verified (%d entries, %d signed checkpoints)\n",
 					rep.From, rep.To, rep.Entries, rep.Checkpoints)
 			} else {
-				a.printf("FAILED: audit log entries %d to %d checked, %d problems\n", rep.From, rep.To, len(rep.Problems))
+				a.printf("FAILED: audit log entries %d to %d checked, %s\n", rep.From, rep.To, plural(len(rep.Problems), "problem"))
 				for _, p := range rep.Problems {
 					a.printf("  %s\n", p.What)
 				}
