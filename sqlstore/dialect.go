@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -25,8 +24,6 @@ type dialect struct {
 	maxParams  int    // bind parameters one statement may carry
 	updateOpts *sql.TxOptions
 	viewOpts   *sql.TxOptions
-
-	rebound sync.Map // query text -> rebound query text
 }
 
 func newSQLiteDialect() *dialect {
@@ -55,17 +52,14 @@ func newPostgresDialect() *dialect {
 	}
 }
 
-// rebind returns q with its placeholders in the dialect's form.
+// rebind returns q with its placeholders in the dialect's form. It is not cached: one
+// pass over the text costs far less than the round trip that follows, and statements
+// built for a batch size would make a cache grow without bound.
 func (d *dialect) rebind(q string) string {
 	if !d.dollar {
 		return q
 	}
-	if r, ok := d.rebound.Load(q); ok {
-		return r.(string)
-	}
-	r := rebindDollar(q)
-	d.rebound.Store(q, r)
-	return r
+	return rebindDollar(q)
 }
 
 // rebindDollar turns each ? outside string literals and quoted identifiers into $1, $2 ...
