@@ -12,6 +12,9 @@
 //	    prints a free loopback TCP port.
 //	ingestbench field NAME
 //	    prints the string field NAME of the JSON object on standard input.
+//	ingestbench sqlite-load -db FILE -csv events.csv
+//	    loads the CSV like `sqlite3 .import` but through modernc.org/sqlite (the driver
+//	    Keeptrail uses), to separate the driver's cost from the rest of the ingest path.
 package main
 
 import (
@@ -21,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ingestbench gen|post|wait|freeport|field ...")
+		fmt.Fprintln(os.Stderr, "usage: ingestbench gen|post|wait|freeport|field|sqlite-load ...")
 		os.Exit(2)
 	}
 	var err error
@@ -37,6 +40,8 @@ func main() {
 		err = freePortCommand()
 	case "field":
 		err = fieldCommand(args)
+	case "sqlite-load":
+		err = sqliteLoadCommand(args)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -131,4 +132,98 @@ func BenchmarkHTTPIngest(b *testing.B) {
 func benchBatchSize() int {
 	n, _ := strconv.Atoi(os.Getenv("INGEST_BATCH_SIZE"))
 	return n
+}
+
+// BenchmarkLayers posts the same batches at three depths, one batch per iteration and one
+// at a time, to split the time of the HTTP ingest path: "store" is sqlstore InsertEvents
+// alone (events already parsed, gateway and team IDs set, one transaction per batch),
+// "ingest" adds ingest.Ingest (NDJSON parsing, name resolution, escalations, the audit
+// entry), "http" adds the web handler, authentication and the HTTP round trip.
+func BenchmarkLayers(b *testing.B) {
+	open := map[string]func(testing.TB, ...sqlstore.Options) *sqlstore.DB{
+		"sqlite": testdb.SQLite, "postgres": testdb.Postgres,
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name+"/store", func(b *testing.B) {
+			db := open[name](b)
+			bodies := batches(b, b.N)
+			evs := make([][]keeptrail.DecisionEvent, len(bodies))
+			for i, body := range bodies {
+				evs[i] = parsedBatch(b, db, body)
+			}
+			b.ResetTimer()
+			for _, batch := range evs {
+				err := db.Update(context.Background(), func(tx keeptrail.Tx) error {
+					ins, err := tx.InsertEvents(batch)
+					if err == nil && len(ins) != len(batch) {
+						err = fmt.Errorf("%d of %d inserted", len(ins), len(batch))
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+		})
+		b.Run(name+"/ingest", func(b *testing.B) {
+			db := open[name](b)
+			in := ingest.New(db, ingest.Options{BatchSize: benchBatchSize()})
+			ctx := keeptrail.NewContextWithPrincipal(context.Background(),
+				&keeptrail.Principal{Kind: keeptrail.ActorAPIKey, Name: "key:bench", Role: keeptrail.RoleGateway, AllTeams: true})
+			bodies := batches(b, b.N)
+			b.ResetTimer()
+			for _, body := range bodies {
+				res, err := in.Ingest(ctx, ingest.KindEvents, bytes.NewReader(body))
+				if err != nil || res.Accepted != profileBatch {
+					b.Fatalf("ingest: %+v, %v", res, err)
+				}
+			}
+			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+		})
+		b.Run(name+"/http", func(b *testing.B) {
+			db := open[name](b)
+			url, token := startServer(b, db)
+			bodies := batches(b, b.N)
+			b.ResetTimer()
+			for _, body := range bodies {
+				mustPost(b, url+"/api/v1/events", token, body, profileBatch)
+			}
+			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// parsedBatch parses an NDJSON batch and sets gateway and team IDs from gateways and
+// teams registered in db, as ingest does before calling InsertEvents.
+func parsedBatch(tb testing.TB, db *sqlstore.DB, body []byte) []keeptrail.DecisionEvent {
+	tb.Helper()
+	var evs []keeptrail.DecisionEvent
+	ids := map[string]int64{}
+	err := db.Update(context.Background(), func(tx keeptrail.Tx) error {
+		for _, line := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
+			ev, err := ingest.ParseEvent(line)
+			if err != nil {
+				return err
+			}
+			if _, ok := ids[ev.Gateway]; !ok {
+				t, _, err := tx.EnsureTeam(ev.Team)
+				if err != nil {
+					return err
+				}
+				g, _, err := tx.EnsureGateway(ev.Gateway, t.ID)
+				if err != nil {
+					return err
+				}
+				ids[ev.Team], ids[ev.Gateway] = t.ID, g.ID
+			}
+			ev.TeamID, ev.GatewayID = ids[ev.Team], ids[ev.Gateway]
+			evs = append(evs, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return evs
 }
