@@ -34,7 +34,9 @@ import (
 // (12:00); v3 to gw-pay-1 on 6 March; heartbeat of gw-pay-2 reporting v1 on 8 March 09:00.
 var fixtureDay = time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 
-func day10(hour, minute int) time.Time { return fixtureDay.Add(time.Duration(hour)*time.Hour + time.Duration(minute)*time.Minute) }
+func day10(hour, minute int) time.Time {
+	return fixtureDay.Add(time.Duration(hour)*time.Hour + time.Duration(minute)*time.Minute)
+}
 
 func march(day, hour int) time.Time { return time.Date(2025, 3, day, hour, 0, 0, 0, time.UTC) }
 
