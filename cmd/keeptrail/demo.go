@@ -15,6 +15,7 @@ import (
 	"github.com/keeptrail/keeptrail/auditlog"
 	"github.com/keeptrail/keeptrail/demo"
 	"github.com/keeptrail/keeptrail/engine"
+	"github.com/keeptrail/keeptrail/sqlstore"
 )
 
 func (a *app) demoCommand() *cobra.Command {
@@ -56,9 +57,13 @@ On a database that already holds an organization, demo --serve just starts the s
 					return err
 				}
 			}
-			db, err := a.openStore(ctx)
+			// The store shares the demo's clock, so rows it stamps itself (created_at,
+			// updated_at) carry the simulated time of the period being generated.
+			clk := &demo.Clock{}
+			opts.Clock = clk
+			db, err := sqlstore.Open(ctx, a.dsn, sqlstore.Options{Now: clk.Now, Logger: a.logger()})
 			if err != nil {
-				return err
+				return fmt.Errorf("open database %s: %w", redactDSN(a.dsn), err)
 			}
 			var teams []keeptrail.Team
 			err = db.View(ctx, func(tx keeptrail.Tx) error {
