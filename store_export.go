@@ -25,14 +25,14 @@ type ExportTx interface {
 
 	// CountDecisionEvents counts the decision events ExportDecisionEvents would read.
 	CountDecisionEvents(f ExportFilter) (int64, error)
-	// ExportDecisionEvents reads decision events with Start <= time < End, ordered by time
-	// then id. Filters: Scope, GatewayIDs, Severities, Users, Decisions.
+	// ExportDecisionEvents reads decision events with Start <= time < End, ordered by time,
+	// team id, then id (the order of the time index, so no database sorts them). Filters: Scope, GatewayIDs, Severities, Users, Decisions.
 	ExportDecisionEvents(f ExportFilter, fn func(*DecisionEventRow) error) error
 
 	// CountEscalations counts the escalations ExportEscalations would read.
 	CountEscalations(f ExportFilter) (int64, error)
-	// ExportEscalations reads escalations opened in [Start, End), ordered by opened time
-	// then id, each with all its actions (oldest first). Filters: Scope, GatewayIDs,
+	// ExportEscalations reads escalations opened in [Start, End), ordered by opened time,
+	// team id, then id, each with all its actions (oldest first). Filters: Scope, GatewayIDs,
 	// Severities, Statuses.
 	ExportEscalations(f ExportFilter, fn func(*Escalation) error) error
 

@@ -115,7 +115,9 @@ func (t *tx) CountDecisionEvents(f keeptrail.ExportFilter) (int64, error) {
 	return t.exportCount("decision events", "decision_events", eventWhere(f))
 }
 
-// ExportDecisionEvents reads the decision events of f ordered by time, then id.
+// ExportDecisionEvents reads the decision events of f ordered by time, team, then id:
+// the order of the index decision_events_time_team (whose last column is the rowid on
+// SQLite), so that neither database sorts the rows.
 func (t *tx) ExportDecisionEvents(f keeptrail.ExportFilter, fn func(*keeptrail.DecisionEventRow) error) error {
 	if scopeEmpty(f.Scope) {
 		return nil
@@ -123,7 +125,7 @@ func (t *tx) ExportDecisionEvents(f keeptrail.ExportFilter, fn func(*keeptrail.D
 	w := eventWhere(f)
 	var e keeptrail.DecisionEventRow
 	var c colReader
-	err := t.exportRows("SELECT "+exportEventColumns+" FROM decision_events"+w.sql()+" ORDER BY occurred_at, id", w.args,
+	err := t.exportRows("SELECT "+exportEventColumns+" FROM decision_events"+w.sql()+" ORDER BY occurred_at, team_id, id", w.args,
 		func(d []driver.Value) error {
 			e.ID = c.int64(d, 0)
 			e.RequestID = c.string(d, 1)
@@ -177,22 +179,22 @@ func (t *tx) CountEscalations(f keeptrail.ExportFilter) (int64, error) {
 // require).
 const escalationExportPage = 500
 
-// ExportEscalations reads the escalations of f ordered by opened time, then id, each
-// with its actions.
+// ExportEscalations reads the escalations of f ordered by opened time, team, then id
+// (the order of the index escalations_time_team), each with its actions.
 func (t *tx) ExportEscalations(f keeptrail.ExportFilter, fn func(*keeptrail.Escalation) error) error {
 	if scopeEmpty(f.Scope) {
 		return nil
 	}
-	var afterAt, afterID int64
+	var afterAt, afterTeam, afterID int64
 	first := true
 	for {
 		w := escalationWhere(f)
 		if !first {
-			w.add("(opened_at > ? OR (opened_at = ? AND id > ?))", afterAt, afterAt, afterID)
+			w.add("(opened_at, team_id, id) > (?, ?, ?)", afterAt, afterTeam, afterID)
 		}
 		w.args = append(w.args, escalationExportPage)
 		page, err := queryAll(t, "escalations", scanEscalation,
-			string("SELECT "+escalationColumns+" FROM escalations"+w.sql()+" ORDER BY opened_at, id LIMIT ?"), w.args...)
+			string("SELECT "+escalationColumns+" FROM escalations"+w.sql()+" ORDER BY opened_at, team_id, id LIMIT ?"), w.args...)
 		if err != nil {
 			return fmt.Errorf("export escalations: %w", err)
 		}
@@ -211,7 +213,7 @@ func (t *tx) ExportEscalations(f keeptrail.ExportFilter, fn func(*keeptrail.Esca
 			return nil
 		}
 		last := page[len(page)-1]
-		afterAt, afterID, first = micros(last.OpenedAt), last.ID, false
+		afterAt, afterTeam, afterID, first = micros(last.OpenedAt), last.TeamID, last.ID, false
 	}
 }
 

@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -74,7 +76,7 @@ func testExportDecisionEvents(t *testing.T, st keeptrail.Store) {
 		return e
 	}
 	events := []keeptrail.DecisionEvent{
-		// Inserted out of order; two share a time (ordered by id, i.e. insertion).
+		// Inserted out of order; two share a time (ordered by team: A before B).
 		mk("e-late", base.Add(2*time.Hour), f.gwA, "ann", keeptrail.DecisionAllowed, keeptrail.SeverityLow),
 		mk("e-tie-1", base.Add(time.Hour), f.gwB, "bob", keeptrail.DecisionBlocked, keeptrail.SeverityHigh),
 		mk("e-tie-2", base.Add(time.Hour), f.gwA, "ann", keeptrail.DecisionEscalated, keeptrail.SeverityCritical),
@@ -104,7 +106,7 @@ func testExportDecisionEvents(t *testing.T, st keeptrail.Store) {
 		f    keeptrail.ExportFilter
 		want []string
 	}{
-		{"period in time order", feb, []string{"e-start", "e-first", "e-tie-1", "e-tie-2", "e-late"}},
+		{"period in time order", feb, []string{"e-start", "e-first", "e-tie-2", "e-tie-1", "e-late"}},
 		{"team A", with(func(x *keeptrail.ExportFilter) { x.Scope = keeptrail.TeamScope{TeamIDs: []int64{f.teamA.ID}} }),
 			[]string{"e-first", "e-tie-2", "e-late"}},
 		{"team C", with(func(x *keeptrail.ExportFilter) { x.Scope = keeptrail.TeamScope{TeamIDs: []int64{f.teamC.ID}} }), nil},
@@ -112,7 +114,7 @@ func testExportDecisionEvents(t *testing.T, st keeptrail.Store) {
 		{"gateway B", with(func(x *keeptrail.ExportFilter) { x.GatewayIDs = []int64{f.gwB.ID} }), []string{"e-start", "e-tie-1"}},
 		{"severity", with(func(x *keeptrail.ExportFilter) {
 			x.Severities = []keeptrail.Severity{keeptrail.SeverityHigh, keeptrail.SeverityCritical}
-		}), []string{"e-tie-1", "e-tie-2"}},
+		}), []string{"e-tie-2", "e-tie-1"}},
 		{"users", with(func(x *keeptrail.ExportFilter) { x.Users = []string{"bob", "cid"} }), []string{"e-first", "e-tie-1"}},
 		{"decisions", with(func(x *keeptrail.ExportFilter) { x.Decisions = []keeptrail.Decision{keeptrail.DecisionBlocked} }),
 			[]string{"e-first", "e-tie-1"}},
@@ -210,7 +212,7 @@ func testExportEscalations(t *testing.T, st keeptrail.Store) {
 		if i%3 == 0 {
 			gw, sev = f.gwB, keeptrail.SeverityLow
 		}
-		// Every 7th pair shares an opened time, so order falls back to the id.
+		// Runs of 7 share an opened time, so order falls back to the team, then the id.
 		specs[i] = escalationSpec{gw, sev, base.Add(time.Duration(i-i%7) * time.Minute)}
 	}
 	es := openEscalations(t, st, f, specs)
@@ -251,12 +253,19 @@ func testExportEscalations(t *testing.T, st keeptrail.Store) {
 	if len(all) != n {
 		t.Fatalf("read %d escalations, want %d", len(all), n)
 	}
+	want := slices.Clone(es)
+	slices.SortFunc(want, func(a, b keeptrail.Escalation) int {
+		return cmp.Or(a.OpenedAt.Compare(b.OpenedAt), cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.ID, b.ID))
+	})
+	pos := map[int64]int{}
 	for i, e := range all {
-		if e.ID != es[i].ID {
-			t.Fatalf("escalation %d is id %d, want %d (opened time, then id)", i, e.ID, es[i].ID)
+		if e.ID != want[i].ID {
+			t.Fatalf("escalation %d is id %d, want %d (opened time, team, then id)", i, e.ID, want[i].ID)
 		}
+		pos[e.ID] = i
 	}
-	for _, i := range []int{0, 499, 500, 1202} {
+	for _, k := range []int{0, 499, 500, 1202} {
+		i := pos[es[k].ID]
 		acts := all[i].Actions
 		if len(acts) != 2 || acts[0].Action != "claim" || acts[1].Action != "resolve" || acts[1].Outcome != "approved" {
 			t.Fatalf("escalation %d actions = %+v", i, acts)
@@ -265,8 +274,8 @@ func testExportEscalations(t *testing.T, st keeptrail.Store) {
 			t.Fatalf("escalation %d status %q", i, all[i].Status)
 		}
 	}
-	if len(all[1].Actions) != 0 {
-		t.Fatalf("escalation 1 has actions %+v", all[1].Actions)
+	if acts := all[pos[es[1].ID]].Actions; len(acts) != 0 {
+		t.Fatalf("escalation 1 has actions %+v", acts)
 	}
 	teamB := read(with(func(x *keeptrail.ExportFilter) { x.Scope = keeptrail.TeamScope{TeamIDs: []int64{f.teamB.ID}} }))
 	if len(teamB) != 401 || teamB[0].ID != es[0].ID || teamB[400].ID != es[1200].ID {
