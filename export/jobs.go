@@ -177,7 +177,9 @@ func mayAccess(p *keeptrail.Principal, j *keeptrail.ExportJob) bool {
 }
 
 // errNoJob is the answer for a job that does not exist or that the caller may not see.
-func errNoJob(id int64) error { return keeptrail.Errorf(keeptrail.ENOTFOUND, "export %d not found", id) }
+func errNoJob(id int64) error {
+	return keeptrail.Errorf(keeptrail.ENOTFOUND, "export %d not found", id)
+}
 
 // load returns the job if the principal in ctx may access it; a job it may not access is
 // ENOTFOUND, recorded as a denied attempt of action when action is not empty.

@@ -56,6 +56,14 @@ func (s *Server) routes() {
 	api("POST /api/v1/escalations/{id}/reassign", s.escalationReassign)
 	api("POST /api/v1/escalations/{id}/resolve", s.escalationResolve)
 
+	// Exports (web/export.go; the queue is given by SetExports).
+	api("POST /api/v1/exports", s.exportCreate)
+	api("GET /api/v1/exports", s.exportList)
+	api("GET /api/v1/exports/{id}", s.exportShow)
+	api("POST /api/v1/exports/{id}/cancel", s.exportCancel)
+	api("GET /api/v1/exports/{id}/download", s.exportDownload)
+	api("GET /api/v1/exports/{id}/manifest", s.exportManifest)
+
 	// Spend.
 	api("GET /api/v1/wallets", s.walletList)
 	api("POST /api/v1/wallets", s.walletCreate)
