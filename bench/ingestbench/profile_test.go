@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,6 +110,7 @@ func BenchmarkHTTPIngest(b *testing.B) {
 			work := make(chan []byte)
 			var wg sync.WaitGroup
 			b.ResetTimer()
+			w0 := writtenBytes()
 			for range 3 {
 				wg.Go(func() {
 					for body := range work {
@@ -122,7 +124,7 @@ func BenchmarkHTTPIngest(b *testing.B) {
 			close(work)
 			wg.Wait()
 			b.StopTimer()
-			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+			reportRate(b, w0)
 		})
 	}
 }
@@ -152,6 +154,7 @@ func BenchmarkLayers(b *testing.B) {
 				evs[i] = parsedBatch(b, db, body)
 			}
 			b.ResetTimer()
+			w0 := writtenBytes()
 			for _, batch := range evs {
 				err := db.Update(context.Background(), func(tx keeptrail.Tx) error {
 					ins, err := tx.InsertEvents(batch)
@@ -164,7 +167,7 @@ func BenchmarkLayers(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+			reportRate(b, w0)
 		})
 		b.Run(name+"/ingest", func(b *testing.B) {
 			db := open[name](b)
@@ -173,23 +176,25 @@ func BenchmarkLayers(b *testing.B) {
 				&keeptrail.Principal{Kind: keeptrail.ActorAPIKey, Name: "key:bench", Role: keeptrail.RoleGateway, AllTeams: true})
 			bodies := batches(b, b.N)
 			b.ResetTimer()
+			w0 := writtenBytes()
 			for _, body := range bodies {
 				res, err := in.Ingest(ctx, ingest.KindEvents, bytes.NewReader(body))
 				if err != nil || res.Accepted != profileBatch {
 					b.Fatalf("ingest: %+v, %v", res, err)
 				}
 			}
-			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+			reportRate(b, w0)
 		})
 		b.Run(name+"/http", func(b *testing.B) {
 			db := open[name](b)
 			url, token := startServer(b, db)
 			bodies := batches(b, b.N)
 			b.ResetTimer()
+			w0 := writtenBytes()
 			for _, body := range bodies {
 				mustPost(b, url+"/api/v1/events", token, body, profileBatch)
 			}
-			b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+			reportRate(b, w0)
 		})
 	}
 }
@@ -226,4 +231,32 @@ func parsedBatch(tb testing.TB, db *sqlstore.DB, body []byte) []keeptrail.Decisi
 		tb.Fatal(err)
 	}
 	return evs
+}
+
+// writtenBytes returns the bytes this process has caused to be written to storage so far
+// (Linux /proc/self/io), or -1 where that is not available.
+func writtenBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
+}
+
+// reportRate reports events/s and, where known, bytes written to storage per event since
+// w0 (write amplification: the stored row is about 230 bytes with its indexes).
+func reportRate(b *testing.B, w0 int64) {
+	b.ReportMetric(float64(b.N*profileBatch)/b.Elapsed().Seconds(), "events/s")
+	if w1 := writtenBytes(); w0 >= 0 && w1 >= 0 {
+		b.ReportMetric(float64(w1-w0)/float64(b.N*profileBatch), "written-B/event")
+	}
 }
