@@ -76,3 +76,18 @@ func ceilHour(t time.Time) time.Time {
 }
 
 func floorDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// ParseAt parses the time of a score as a person writes it: a date means the end of that
+// day and a time includes the unit it is written in, as ParseEnd; but a day or second that
+// is still running means now, returned as the zero time.
+func (s *Service) ParseAt(v string) (time.Time, error) {
+	t, unit, err := parseInstant(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	end := t.Add(unit)
+	if now := s.clock(); !t.After(now) && end.After(now) {
+		return time.Time{}, nil
+	}
+	return end, nil
+}

@@ -56,6 +56,10 @@ func (s *Server) routes() {
 	api("POST /api/v1/escalations/{id}/reassign", s.escalationReassign)
 	api("POST /api/v1/escalations/{id}/resolve", s.escalationResolve)
 
+	// Policy compliance status and the compliance score.
+	api("GET /api/v1/compliance/status", s.complianceStatus)
+	api("GET /api/v1/compliance/score", s.complianceScore)
+
 	// Exports (web/export.go; the queue is given by SetExports).
 	api("POST /api/v1/exports", s.exportCreate)
 	api("GET /api/v1/exports", s.exportList)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/keeptrail/keeptrail"
 	"github.com/keeptrail/keeptrail/auditlog"
+	"github.com/keeptrail/keeptrail/compliance"
 	"github.com/keeptrail/keeptrail/engine"
 	"github.com/keeptrail/keeptrail/ingest"
 	"github.com/keeptrail/keeptrail/web"
@@ -27,6 +28,8 @@ type serveOptions struct {
 	maxBodyBytes    int64
 	checkpointEvery time.Duration
 	expiryEvery     time.Duration
+	config          string        // the configuration file (compliance score weights)
+	snapshotEvery   time.Duration // how often the daily compliance snapshots are caught up
 }
 
 func (a *app) serveFlags(cmd *cobra.Command, o *serveOptions) {
@@ -38,6 +41,8 @@ func (a *app) serveFlags(cmd *cobra.Command, o *serveOptions) {
 		"largest request body accepted, in bytes (env KEEPTRAIL_MAX_BODY_BYTES)")
 	f.DurationVar(&o.checkpointEvery, "checkpoint-every", 5*time.Minute, "how often to sign an audit log checkpoint")
 	f.DurationVar(&o.expiryEvery, "expiry-every", time.Minute, "how often to expire escalations left unhandled past their expiry")
+	addConfigFlag(cmd, &o.config)
+	f.DurationVar(&o.snapshotEvery, "snapshot-every", 15*time.Minute, "how often to store the compliance scores of closed days not yet stored")
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -72,11 +77,16 @@ func (a *app) serve(ctx context.Context, o serveOptions, ready func(url string))
 	}
 	eng := engine.New(db, engine.Options{Logger: log})
 	ing := ingest.New(db, ingest.Options{MaxBodyBytes: o.maxBodyBytes})
+	scores, err := a.complianceService(db, o.config, compliance.Options{Logger: log, PublicKey: signer.PublicKey()})
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	srv := web.NewServer(web.Config{
 		Addr: o.addr, Store: db, Engine: eng, Ingester: ing, Logger: log,
 		MaxBodyBytes: o.maxBodyBytes, Registry: reg, Version: version(),
 	})
+	srv.UseCompliance(scores)
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
@@ -92,6 +102,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, ready func(url string))
 	var wg sync.WaitGroup
 	wg.Go(func() { auditlog.RunCheckpoints(jobs, db, signer, o.checkpointEvery, log) })
 	wg.Go(func() { expireEscalations(jobs, eng, o.expiryEvery, log) })
+	wg.Go(func() { scores.RunSnapshots(jobs, o.snapshotEvery, log) })
 
 	err = srv.Serve(ctx, ln)
 	stopJobs()
