@@ -3,7 +3,9 @@ package export
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/keeptrail/keeptrail"
 	"github.com/keeptrail/keeptrail/artifact"
@@ -44,4 +46,44 @@ func (x *Exporter) Produce(ctx context.Context, s Spec, p *keeptrail.Principal, 
 		return Manifest{}, err
 	}
 	return m, nil
+}
+
+// Run is Produce for a principal working in-process (the CLI against its database): it
+// checks the spec against p (a denial is recorded and answered EFORBIDDEN), records
+// export.requested, produces the file and its manifest, and records export.completed or
+// export.failed, as a job would.
+func (x *Exporter) Run(ctx context.Context, s Spec, p *keeptrail.Principal, d *artifact.Dir, name string,
+	progress func(rows, bytes int64)) (Manifest, error) {
+	s = s.Normalize()
+	spec := s.Canonical()
+	log := slog.New(slog.DiscardHandler)
+	if err := x.Check(ctx, s, p); err != nil {
+		var den *denial
+		if errors.As(err, &den) {
+			return Manifest{}, recordDenied(ctx, x.st, log, p, ActionRequested, 0, auditDetails{Spec: spec, Reason: den.reason},
+				den.teamID, keeptrail.Errorf(keeptrail.EFORBIDDEN, "%s", den.reason))
+		}
+		return Manifest{}, err
+	}
+	err := x.st.Update(ctx, func(tx keeptrail.Tx) error {
+		return appendAudit(tx, p, ActionRequested, outcomeSuccess, keeptrail.SeverityLow, nil, 0, auditDetails{Spec: spec, File: name})
+	})
+	if err != nil {
+		return Manifest{}, err
+	}
+	m, runErr := x.Produce(ctx, s, p, d, name, 0, progress)
+	action, outcome, sev := ActionCompleted, outcomeSuccess, keeptrail.SeverityLow
+	det := auditDetails{Spec: spec, File: name}
+	if runErr == nil {
+		det.Population, det.Rows, det.Bytes, det.SHA256 = ptr(m.Population), ptr(m.RowsWritten), ptr(m.File.Bytes), m.File.SHA256
+	} else {
+		action, outcome, sev, det.Reason = ActionFailed, outcomeFailure, keeptrail.SeverityMedium, keeptrail.ErrorMessage(runErr)
+	}
+	err = x.st.Update(context.WithoutCancel(ctx), func(tx keeptrail.Tx) error {
+		return appendAudit(tx, p, action, outcome, sev, nil, 0, det)
+	})
+	if runErr != nil {
+		return Manifest{}, runErr
+	}
+	return m, err
 }

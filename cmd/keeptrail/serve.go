@@ -28,6 +28,7 @@ type serveOptions struct {
 	maxBodyBytes    int64
 	checkpointEvery time.Duration
 	expiryEvery     time.Duration
+	exports         exportServeOptions // export workers and notices (export.go)
 	config          string        // the configuration file (compliance score weights)
 	snapshotEvery   time.Duration // how often the daily compliance snapshots are caught up
 }
@@ -41,6 +42,7 @@ func (a *app) serveFlags(cmd *cobra.Command, o *serveOptions) {
 		"largest request body accepted, in bytes (env KEEPTRAIL_MAX_BODY_BYTES)")
 	f.DurationVar(&o.checkpointEvery, "checkpoint-every", 5*time.Minute, "how often to sign an audit log checkpoint")
 	f.DurationVar(&o.expiryEvery, "expiry-every", time.Minute, "how often to expire escalations left unhandled past their expiry")
+	a.exportServeFlags(cmd, &o.exports)
 	addConfigFlag(cmd, &o.config)
 	f.DurationVar(&o.snapshotEvery, "snapshot-every", 15*time.Minute, "how often to store the compliance scores of closed days not yet stored")
 }
@@ -92,6 +94,12 @@ func (a *app) serve(ctx context.Context, o serveOptions, ready func(url string))
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	url := "http://" + ln.Addr().String()
+	exports, err := a.startExports(db, srv, o.exports, url, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer exports.close()
 	log.Info("keeptrail listening", "url", url, "db", redactDSN(a.dsn), "data_dir", a.dataDir, "version", version())
 	fmt.Fprintf(a.stderr, "Keeptrail is listening on %s\n", url)
 	if ready != nil {
@@ -102,6 +110,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, ready func(url string))
 	var wg sync.WaitGroup
 	wg.Go(func() { auditlog.RunCheckpoints(jobs, db, signer, o.checkpointEvery, log) })
 	wg.Go(func() { expireEscalations(jobs, eng, o.expiryEvery, log) })
+	wg.Go(func() { exports.run(jobs) })
 	wg.Go(func() { scores.RunSnapshots(jobs, o.snapshotEvery, log) })
 
 	err = srv.Serve(ctx, ln)
