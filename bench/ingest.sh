@@ -105,7 +105,8 @@ ours() {
 	"$KT" migrate --db "$dsn" >&2
 	token=$("$KT" apikey create --db "$dsn" --data-dir "$WORK/data-$name" --name bench --role gateway --json | "$IB" field token)
 	port=$("$IB" freeport)
-	"$KT" serve --db "$dsn" --addr "127.0.0.1:$port" --data-dir "$WORK/data-$name" >"$WORK/serve-$name.log" 2>&1 &
+	"$IB" measure -out "$WORK/usage-keeptrail-$name" -- \
+		"$KT" serve --db "$dsn" --addr "127.0.0.1:$port" --data-dir "$WORK/data-$name" >"$WORK/serve-$name.log" 2>&1 &
 	server_pid=$!
 	"$IB" wait -url "http://127.0.0.1:$port/readyz" -timeout 120s
 	# Gateways announce themselves with a heartbeat before sending events; this registers
@@ -132,7 +133,7 @@ native_sqlite() {
 	local db=$1 t0 t1 n
 	"$KT" migrate --db "$db" >&2
 	t0=$(now)
-	sqlite3 "$db" <<-EOF >&2
+	"$IB" measure -out "$WORK/usage-native-sqlite" -- sqlite3 "$db" <<-EOF >&2
 		PRAGMA journal_mode=WAL;
 		PRAGMA synchronous=FULL;
 		PRAGMA cache_size=-65536;
@@ -195,3 +196,10 @@ for r in "${results[@]}"; do
 		"$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%.2fx", n / o }')"
 done
 echo "($EVENTS events; ratio = keeptrail events/s / native events/s; target >= 0.5x)"
+echo
+echo "CPU time and bytes written to storage by the process that did the load:"
+for f in "$WORK"/usage-*; do
+	[ -e "$f" ] || continue
+	printf '%-26s %s\n' "${f##*/usage-}" "$(cat "$f")"
+done
+echo "(keeptrail-postgres counts the Keeptrail server only, not the PostgreSQL backends)"

@@ -15,6 +15,8 @@
 //	ingestbench sqlite-load -db FILE -csv events.csv
 //	    loads the CSV like `sqlite3 .import` but through modernc.org/sqlite (the driver
 //	    Keeptrail uses), to separate the driver's cost from the rest of the ingest path.
+//	ingestbench measure -out FILE -- COMMAND ARGS...
+//	    runs the command and writes its CPU time and bytes written to storage to FILE.
 package main
 
 import (
@@ -24,7 +26,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: ingestbench gen|post|wait|freeport|field|sqlite-load ...")
+		fmt.Fprintln(os.Stderr, "usage: ingestbench gen|post|wait|freeport|field|sqlite-load|measure ...")
 		os.Exit(2)
 	}
 	var err error
@@ -42,6 +44,8 @@ func main() {
 		err = fieldCommand(args)
 	case "sqlite-load":
 		err = sqliteLoadCommand(args)
+	case "measure":
+		err = measureCommand(args)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
