@@ -126,6 +126,7 @@ type Tx interface {
 
 	ExportTx
 	ComplianceTx
+	FrameworkTx
 }
 
 // EscalationFilter selects escalations. Zero fields do not filter.
