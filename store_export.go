@@ -1,6 +1,7 @@
 package keeptrail
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -148,4 +149,14 @@ type ConfigurationChange struct {
 type ExportSchemaTx interface {
 	// SchemaVersion returns the name of the latest applied migration ("0002_exports").
 	SchemaVersion() (string, error)
+}
+
+// ParallelViewer is implemented by stores that can give one snapshot to several read
+// transactions at once, so that a large export reads on several connections (and cores)
+// in parallel while every row still comes from the same snapshot.
+type ParallelViewer interface {
+	// ViewParallel runs fn with n read-only transactions on n connections that all see
+	// the same snapshot and share one Now(). fn may use each transaction from its own
+	// goroutine, one goroutine per transaction.
+	ViewParallel(ctx context.Context, n int, fn func(txs []Tx) error) error
 }

@@ -106,7 +106,7 @@ func benchmarkExport(b *testing.B, db *sqlstore.DB, format Format) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := New(db, Options{})
+	x := New(db, Options{SingleReader: os.Getenv("KEEPTRAIL_BENCH_SINGLE") == "1"})
 	b.ResetTimer()
 	for range b.N {
 		res, err := x.Write(context.Background(), s, adminPrincipal, io.Discard, nil)

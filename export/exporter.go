@@ -26,6 +26,9 @@ type Options struct {
 	PDFMaxRows int
 	// Now is the clock of manifests' generated_at (time.Now when nil).
 	Now func() time.Time
+	// SingleReader reads every export on one connection, even from a store that can
+	// share a snapshot between several (keeptrail.ParallelViewer).
+	SingleReader bool
 }
 
 // Exporter turns validated specs into files: the one engine behind the API, the CLI and
@@ -205,8 +208,26 @@ func write[R any](ctx context.Context, x *Exporter, s Spec, p *keeptrail.Princip
 		}
 		return nil
 	}
-	err := pipeline(ctx, x.st, prepare, func(tx keeptrail.Tx, emit func(*R) error) error { return read(tx, f, emit) },
-		begin, consume)
+	var err error
+	if pv, ok := x.st.(keeptrail.ParallelViewer); ok && s.Type == TypeEvents && !x.opt.SingleReader {
+		// Events are ordered by time first, so time slices read apart concatenate in order.
+		var bounds []time.Time
+		prepareSliced := func(tx keeptrail.Tx) (snapshot, int, error) {
+			snap, err := prepare(tx)
+			k := slicesFor(snap.population)
+			bounds = sliceBounds(f.Start, f.End, k)
+			return snap, k, err
+		}
+		readSlice := func(tx keeptrail.Tx, i int, emit func(*R) error) error {
+			sub := f
+			sub.Start, sub.End = bounds[i], bounds[i+1]
+			return read(tx, sub, emit)
+		}
+		err = pipelineSliced(ctx, pv, prepareSliced, readSlice, begin, consume)
+	} else {
+		err = pipeline(ctx, x.st, prepare, func(tx keeptrail.Tx, emit func(*R) error) error { return read(tx, f, emit) },
+			begin, consume)
+	}
 	if err == nil {
 		err = enc.finish()
 	}

@@ -123,9 +123,16 @@ func (t *tx) ExportDecisionEvents(f keeptrail.ExportFilter, fn func(*keeptrail.D
 		return nil
 	}
 	w := eventWhere(f)
+	q := "SELECT " + exportEventColumns + " FROM decision_events" + w.sql() + " ORDER BY occurred_at, team_id, id"
+	if t.db.d.name == "postgres" {
+		if err := t.exportEventsPgx(q, w.args, fn); err != nil {
+			return fmt.Errorf("export decision events: %w", err)
+		}
+		return nil
+	}
 	var e keeptrail.DecisionEventRow
 	var c colReader
-	err := t.exportRows("SELECT "+exportEventColumns+" FROM decision_events"+w.sql()+" ORDER BY occurred_at, team_id, id", w.args,
+	err := t.exportRows(q, w.args,
 		func(d []driver.Value) error {
 			e.ID = c.int64(d, 0)
 			e.RequestID = c.string(d, 1)

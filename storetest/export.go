@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func testExports(t *testing.T, st keeptrail.Store) {
 		{"ConfigurationChanges", testExportConfigurationChanges},
 		{"StopsAtCallbackError", testExportStops},
 		{"SchemaVersion", testExportSchemaVersion},
+		{"ParallelSnapshot", testExportParallelSnapshot},
 		{"JobLifecycle", testExportJobLifecycle},
 		{"JobLeases", testExportJobLeases},
 		{"JobCancel", testExportJobCancel},
@@ -409,4 +411,96 @@ func testExportSchemaVersion(t *testing.T, st keeptrail.Store) {
 		}
 		return nil
 	})
+}
+
+// testExportParallelSnapshot: the transactions of ViewParallel see one snapshot, even
+// while writers commit before, during and after they start.
+func testExportParallelSnapshot(t *testing.T, st keeptrail.Store) {
+	pv, ok := st.(keeptrail.ParallelViewer)
+	if !ok {
+		t.Skip("the store does not implement ParallelViewer")
+	}
+	f := newFixture(t, st)
+	june := keeptrail.ExportFilter{Start: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)}
+	next := 0
+	insert := func(n int) error {
+		events := make([]keeptrail.DecisionEvent, n)
+		for i := range events {
+			events[i] = f.event(fmt.Sprintf("par-%d", next), 0)
+			events[i].Time = june.Start.Add(time.Duration(next) * time.Second)
+			next++
+		}
+		return st.Update(bg(), func(tx keeptrail.Tx) error { _, err := tx.InsertEvents(events); return err })
+	}
+	if err := insert(10); err != nil {
+		t.Fatal(err)
+	}
+	counts := func(txs []keeptrail.Tx) []int64 {
+		out := make([]int64, len(txs))
+		for i, tx := range txs {
+			n, err := tx.CountDecisionEvents(june)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = n
+		}
+		return out
+	}
+	err := pv.ViewParallel(bg(), 3, func(txs []keeptrail.Tx) error {
+		if len(txs) != 3 || !txs[0].Now().Equal(txs[2].Now()) {
+			t.Fatalf("ViewParallel gave %d transactions", len(txs))
+		}
+		// Writers are not blocked while the transactions run, and not seen by them.
+		if err := insert(5); err != nil {
+			return err
+		}
+		wantEqual(t, "counts in the parallel snapshot", counts(txs), []int64{10, 10, 10})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Under a writer committing all the time, every call's transactions agree.
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for err == nil {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+				err = insert(3)
+			}
+		}
+		done <- err
+	}()
+	for range 20 {
+		err := pv.ViewParallel(bg(), 2, func(txs []keeptrail.Tx) error {
+			var got [2]int64
+			var wg sync.WaitGroup
+			for i, tx := range txs {
+				wg.Go(func() {
+					n, err := tx.CountDecisionEvents(june)
+					if err != nil {
+						t.Error(err)
+					}
+					got[i] = n
+				})
+			}
+			wg.Wait()
+			if got[0] != got[1] {
+				t.Errorf("parallel transactions counted %d and %d", got[0], got[1])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
