@@ -109,6 +109,10 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 
 func (db *DB) openSQLite(ctx context.Context, path string) error {
 	db.d = newSQLiteDialect()
+	if path == "" || strings.Contains(path, ":memory:") || strings.Contains(path, "mode=memory") {
+		// The read pool and the write connection must share one database.
+		return keeptrail.Errorf(keeptrail.EINVALID, "sqlite database must be a file path, not %q", path)
+	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"

@@ -181,3 +181,12 @@ func TestOpenSQLiteBadPath(t *testing.T) {
 		t.Fatal("Open in a missing directory succeeded")
 	}
 }
+
+func TestOpenSQLiteInMemoryRefused(t *testing.T) {
+	for _, dsn := range []string{"", ":memory:", "file::memory:?cache=shared", "file:x?mode=memory"} {
+		_, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+		if keeptrail.ErrorCode(err) != keeptrail.EINVALID {
+			t.Errorf("Open(%q) = %v, want EINVALID", dsn, err)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) keeptrail.Store) {
 		{"CostTickets", testCostTickets},
 		{"AlertingRules", testAlertingRules},
 		{"UpdateRollsBack", testUpdateRollsBack},
+		{"EnsureConcurrent", testEnsureConcurrent},
 		{"ViewSnapshot", testViewSnapshot},
 		{"ViewReadOnly", testViewReadOnly},
 		{"Now", testNow},

@@ -126,3 +126,54 @@ func testViewReadOnly(t *testing.T, st keeptrail.Store) {
 		return nil
 	})
 }
+
+// Concurrent transactions that ensure the same team and gateway (ingest requests naming a
+// new gateway at once) all succeed with the same rows; exactly one creates each.
+func testEnsureConcurrent(t *testing.T, st keeptrail.Store) {
+	const n = 8
+	type result struct {
+		team, gateway               int64
+		teamCreated, gatewayCreated bool
+		err                         error
+	}
+	results := make(chan result, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			var r result
+			r.err = st.Update(bg(), func(tx keeptrail.Tx) error {
+				team, created, err := tx.EnsureTeam("shared")
+				if err != nil {
+					return err
+				}
+				r.team, r.teamCreated = team.ID, created
+				g, created, err := tx.EnsureGateway("gw-shared", team.ID)
+				r.gateway, r.gatewayCreated = g.ID, created
+				return err
+			})
+			results <- r
+		}()
+	}
+	var teams, gateways int
+	first := result{}
+	for i := 0; i < n; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("concurrent ensure: %v", r.err)
+		}
+		if first.team == 0 {
+			first = r
+		}
+		if r.team != first.team || r.gateway != first.gateway {
+			t.Fatalf("concurrent ensure gave team %d gateway %d, another gave %d %d", r.team, r.gateway, first.team, first.gateway)
+		}
+		if r.teamCreated {
+			teams++
+		}
+		if r.gatewayCreated {
+			gateways++
+		}
+	}
+	if teams != 1 || gateways != 1 {
+		t.Fatalf("%d transactions created the team and %d the gateway, want 1 and 1", teams, gateways)
+	}
+}
