@@ -68,8 +68,8 @@ func (t *tx) setPolicyGateways(p *keeptrail.Policy) error {
 	return nil
 }
 
-// policyGateways returns the gateway ids of every policy in ids (all policies when ids is
-// nil), each list ascending.
+// policyGateways returns the gateway ids assigned to the policy (to every policy when
+// policyID is 0), by policy id, each list ascending.
 func (t *tx) policyGateways(policyID int64) (map[int64][]int64, error) {
 	q := "SELECT policy_id, gateway_id FROM policy_gateways ORDER BY policy_id, gateway_id"
 	var args []any

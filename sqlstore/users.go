@@ -59,7 +59,7 @@ func (t *tx) setUserTeams(u *keeptrail.User) error {
 	return nil
 }
 
-// userTeams returns the team ids of the users, by user id, each list ascending.
+// userTeams returns the team ids of the user, ascending.
 func (t *tx) userTeams(userID int64) ([]int64, error) {
 	rows, err := t.query("SELECT team_id FROM user_teams WHERE user_id = ? ORDER BY team_id", userID)
 	if err != nil {
