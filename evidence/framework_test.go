@@ -228,10 +228,10 @@ func TestWordingHelpers(t *testing.T) {
 		}
 	}
 	claims := map[string][]string{
-		"This evidence satisfies CC6.1.":              {"satisfies"},
-		"The control meets the requirement":           {"meets"},
-		"Requirement met; fully Compliant":            {"met", "Compliant"},
-		"proves it, guaranteed, certified, fulfilled": {"proves", "guaranteed", "certified", "fulfilled"},
+		"This evidence satisfies CC6.1.":                              {"satisfies"},
+		"The control meets the requirement":                           {"meets"},
+		"Requirement met; fully Compliant":                            {"met", "Compliant"},
+		"proves it, guaranteed, certified, fulfilled":                 {"proves", "guaranteed", "certified", "fulfilled"},
 		"We meet the auditor; compliance score; metrics; improvement": nil,
 	}
 	for text, want := range claims {
