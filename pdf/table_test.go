@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keeptrail/keeptrail/internal/testtool"
 )
 
 var generatedAt = time.Date(2025, 4, 1, 8, 0, 0, 0, time.UTC)
@@ -52,15 +54,10 @@ func render(t testing.TB, n int) []byte {
 	return b.Bytes()
 }
 
-// tool returns the path of a command-line tool, skipping the test when it is missing.
+// tool returns the path of a command-line tool (see testtool.Require).
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Logf("%s is not installed (apt-get install -y qpdf poppler-utils): skipping this check", name)
-		t.Skip(name + " missing")
-	}
-	return p
+	return testtool.Require(t, name)
 }
 
 func writeTemp(t *testing.T, b []byte) string {
