@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) keeptrail.Store) {
 		{"Now", testNow},
 		{"Compliance", testCompliance},
 		{"Exports", testExports},
+		{"FrameworkTemplates", testFrameworkTemplates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
