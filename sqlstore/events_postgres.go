@@ -1,10 +1,14 @@
 package sqlstore
 
-import keeptrail "github.com/keeptrail/keeptrail"
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	keeptrail "github.com/keeptrail/keeptrail"
+)
 
 // unnestEventsSQL inserts a whole batch with one statement of 15 array parameters, the
-// same statement whatever the batch size, so pgx prepares it once per connection (its
-// statement cache).
+// same statement whatever the batch size, so pgx prepares it once per connection.
 // BenchmarkInsertEvents and CPU measurements chose it over a multi-row INSERT ... VALUES
 // (15 parameters a row; about 15% more CPU per event, most of it in the client) and over
 // COPY into a temporary staging table followed by INSERT ... SELECT (as fast per event,
@@ -30,21 +34,29 @@ func (t *tx) unnestEvents(events []keeptrail.DecisionEvent, unique []int, stored
 		policies[k], rules[k], categories[k] = int32(e.PoliciesEvaluated), js.strings(e.RulesMatched), js.strings(e.Categories)
 		latency[k], tokensIn[k], tokensOut[k], cost[k] = e.LatencyMS, e.TokensIn, e.TokensOut, e.CostUSD
 	}
-	rows, err := t.query(unnestEventsSQL, requestID, at, gateway, team, user, model, decision, severity, policies, rules,
-		categories, latency, tokensIn, tokensOut, cost)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	// Through the pgx connection itself: its statement cache prepares the statement once
+	// per connection, and the arrays and returned rows skip database/sql's conversions.
+	return t.conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection %T is not pgx", dc)
+		}
+		rows, err := sc.Conn().Query(t.ctx, unnestEventsSQL, requestID, at, gateway, team, user, model, decision, severity,
+			policies, rules, categories, latency, tokensIn, tokensOut, cost)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
 		var id int64
 		var rid string
-		if err := rows.Scan(&id, &rid); err != nil {
-			return err
+		for rows.Next() {
+			if err := rows.Scan(&id, &rid); err != nil {
+				return err
+			}
+			if err := stored(id, rid); err != nil {
+				return err
+			}
 		}
-		if err := stored(id, rid); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return rows.Err()
+	})
 }
