@@ -33,7 +33,7 @@ const (
 const (
 	DefaultMaxBodyBytes int64 = 64 << 20
 	DefaultMaxLineBytes       = 1 << 20
-	DefaultBatchSize          = 1000
+	DefaultBatchSize          = 5000
 	// MaxReportedErrors bounds Result.Errors; Result.Rejected counts every rejected line.
 	MaxReportedErrors = 1000
 )
