@@ -300,3 +300,46 @@ func TestSnapshotUnderConcurrentIngest(t *testing.T) {
 		}
 	})
 }
+
+// cancelOnView cancels a context when the export starts reading.
+type cancelOnView struct {
+	keeptrail.Store
+	cancel *context.CancelFunc // set once the job is submitted
+}
+
+func (c cancelOnView) View(ctx context.Context, fn func(keeptrail.Tx) error) error {
+	if *c.cancel != nil {
+		(*c.cancel)()
+	}
+	return c.Store.View(ctx, fn)
+}
+
+// TestShutdownReleasesTheLease: a worker stopped mid-export (its context ends, as at
+// SIGTERM) ends its lease at once, so the next worker claims the job without waiting.
+func TestShutdownReleasesTheLease(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		loadFixture(t, db)
+		var cancel context.CancelFunc
+		stopping := newQueue(t, cancelOnView{Store: db, cancel: &cancel}, JobsOptions{Lease: time.Hour, Owner: "stopping"})
+		job, err := stopping.Submit(as(adminPrincipal), spec(t, Flags{Type: "events", Format: "csv"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancelRun := context.WithCancel(context.Background())
+		cancel = cancelRun
+		if ran, err := stopping.RunOne(ctx); !ran || err != nil {
+			t.Fatalf("RunOne: %v, %v", ran, err)
+		}
+		cancel = nil
+		j, _ := stopping.Job(as(adminPrincipal), job.ID)
+		if j.Status != keeptrail.ExportRunning || j.LeaseExpiresAt == nil || j.LeaseExpiresAt.After(time.Now()) {
+			t.Fatalf("after the shutdown: %+v", j)
+		}
+		next := newQueue(t, db, JobsOptions{Lease: time.Hour, Owner: "next"})
+		runAll(t, next)
+		j, _ = next.Job(as(adminPrincipal), job.ID)
+		if j.Status != keeptrail.ExportSucceeded || j.Attempts != 2 || j.Rows != 5 {
+			t.Fatalf("claimed again: %+v", j)
+		}
+	})
+}

@@ -139,7 +139,15 @@ func (q *Jobs) run(ctx context.Context, job keeptrail.ExportJob) error {
 		q.log.Info("export stopped", "job", job.ID, "reason", cause.Error())
 		return nil
 	case ctx.Err() != nil:
-		// Shutting down: the lease runs out and the job is claimed again.
+		// Shutting down: end the lease now, so that the next worker (here after a restart,
+		// or another replica) claims the job at once instead of waiting for it to expire.
+		err := q.st.Update(context.WithoutCancel(ctx), func(tx keeptrail.Tx) error {
+			_, err := tx.UpdateExportJobProgress(job.ID, q.opt.Owner, rows.Load(), bytes.Load(), tx.Now())
+			return err
+		})
+		if err != nil {
+			q.log.Warn("export: lease not released at shutdown", "job", job.ID, "err", err)
+		}
 		return nil
 	}
 	return q.finish(ctx, job, s, &m, err)

@@ -153,6 +153,9 @@ func (a *app) exportLocal(ctx context.Context, o exportCLI, s export.Spec) error
 		return usageError("export: %v", err)
 	}
 	defer dir.Close()
+	if s.NotifyOnComplete != "" {
+		fmt.Fprintln(a.stderr, "keeptrail: notify_on_complete is sent by a server (--server); an in-process export does not send it")
+	}
 	x := export.New(db, export.Options{Version: version()})
 	bar := a.newExportProgress("export")
 	m, err := x.Run(cliContext(ctx), s, keeptrail.PrincipalFromContext(cliContext(ctx)), dir, filepath.Base(o.out),
