@@ -46,6 +46,17 @@ const (
 // keys and more than one document. Errors name each bad field as written
 // ("sections[2].sources[0]: unknown evidence source \"foo\"").
 func ParseTemplate(data []byte) (Framework, error) {
+	return parseTemplate(data, "")
+}
+
+// ParseTemplateFor reads a new version of the template called name, as ParseTemplate:
+// the document may leave out the name; when it gives one, it must be name (in any case),
+// since templates are not renamed. The result carries name as given.
+func ParseTemplateFor(data []byte, name string) (Framework, error) {
+	return parseTemplate(data, name)
+}
+
+func parseTemplate(data []byte, name string) (Framework, error) {
 	if len(data) > MaxTemplateBytes {
 		return Framework{}, keeptrail.Errorf(keeptrail.ETOOLARGE, "framework template is larger than %d bytes", MaxTemplateBytes)
 	}
@@ -58,6 +69,12 @@ func ParseTemplate(data []byte) (Framework, error) {
 	}
 	var v keeptrail.Validation
 	f := decodeFramework(root, &v)
+	if name != "" {
+		if f.Name != "" && !strings.EqualFold(f.Name, name) {
+			v.Add("name", "must be %q, the template being updated: templates are not renamed", name)
+		}
+		f.Name = name
+	}
 	if err := v.Err(); err != nil {
 		return Framework{}, err
 	}

@@ -231,3 +231,19 @@ func FuzzParseTemplate(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTemplateFor(t *testing.T) {
+	doc := "title: T\nsections: [{id: a, title: b, sources: [spend]}]\n"
+	f, err := evidence.ParseTemplateFor([]byte(doc), "Acme")
+	if err != nil || f.Name != "Acme" {
+		t.Fatalf("without a name: %+v, %v", f, err)
+	}
+	f, err = evidence.ParseTemplateFor([]byte("name: ACME\n"+doc), "Acme")
+	if err != nil || f.Name != "Acme" {
+		t.Fatalf("same name in another case: %+v, %v", f, err)
+	}
+	_, err = evidence.ParseTemplateFor([]byte("name: other\n"+doc), "Acme")
+	if err == nil || err.Error() != `name: must be "Acme", the template being updated: templates are not renamed` {
+		t.Fatalf("another name: %v", err)
+	}
+}
