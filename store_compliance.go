@@ -6,16 +6,16 @@ import (
 )
 
 // ComplianceTx is the part of Tx that policy compliance status and the compliance score
-// use: hourly and daily rollups of decision events and gateway activity, maintained by
+// use: hourly, daily and monthly rollups of decision events and gateway activity, kept by
 // InsertEvents and InsertHeartbeats in the transaction that stores the rows, and the daily
 // score history.
 //
 // The counting methods return exactly what a scan of the raw rows of the filter's period
-// would count; the store reads its rollups for whole days and hours and the raw rows only
-// for the parts of hours at the period's edges.
+// would count; the store reads its rollups for whole months, days and hours, and the raw
+// rows only for the parts of hours at the period's edges.
 type ComplianceTx interface {
-	// ComplianceEventCounts counts the decision events of the filter by team, gateway,
-	// decision and severity (ordered by those keys).
+	// ComplianceEventCounts counts the decision events of the filter by team, gateway and
+	// severity (ordered by those keys).
 	ComplianceEventCounts(f ComplianceFilter) ([]EventCount, error)
 	// ComplianceRuleCounts counts, by team, gateway and rule, the decision events of the
 	// filter that matched each rule (ordered by those keys).
@@ -29,10 +29,21 @@ type ComplianceTx interface {
 	// before the given time in which it stored a decision event or a heartbeat; gateways
 	// without one are absent.
 	ComplianceFirstActivity(before time.Time) (map[int64]time.Time, error)
-	// ComplianceEscalationCounts counts, by team and gateway, the escalations of the
-	// filter's teams and gateways whose SLA fell due in [From, To), and how many of those
-	// were resolved no later than their SLA.
-	ComplianceEscalationCounts(f ComplianceFilter) ([]EscalationSLACount, error)
+	// ComplianceEscalationCounts counts the escalations of the filter's teams and gateways
+	// whose SLA fell due in [From, To), and how many of those were resolved no later than
+	// their SLA. To must not be later than now: an escalation still open before its due
+	// time is neither met nor breached yet.
+	ComplianceEscalationCounts(f ComplianceFilter) (EscalationSLACount, error)
+	// SettleComplianceEscalations adds the escalations due before the given time (a UTC
+	// midnight in the past) to the daily SLA rollup, and those stored since the last
+	// settlement with a due time already settled. Once its due time has passed, whether
+	// an escalation met its SLA cannot change, so settled days are final. Until settled,
+	// escalations are counted from their rows. On PostgreSQL it locks the escalations
+	// table against writes while it runs, so that none is missed.
+	SettleComplianceEscalations(before time.Time) error
+	// ComplianceEscalationsSettled returns the time before which escalations are settled
+	// (the zero time before the first settlement).
+	ComplianceEscalationsSettled() (time.Time, error)
 
 	// ComplianceRollupsPending reports whether the rollups still have to be built from
 	// rows stored before they existed (a database migrated with events in it).
@@ -68,15 +79,16 @@ type ComplianceFilter struct {
 	GatewayIDs []int64
 }
 
-// EventCount is the number of decision events of one team, gateway, decision and
-// severity, and how many of them were evaluated by at least one policy.
+// EventCount is the number of decision events of one team, gateway and severity: all of
+// them, those evaluated by at least one policy, and those blocked and escalated.
 type EventCount struct {
 	TeamID    int64    `json:"team_id"`
 	GatewayID int64    `json:"gateway_id"`
-	Decision  Decision `json:"decision"`
 	Severity  Severity `json:"severity"`
 	Requests  int64    `json:"requests"`
 	Enforced  int64    `json:"enforced"` // policies_evaluated >= 1
+	Blocked   int64    `json:"blocked"`
+	Escalated int64    `json:"escalated"`
 }
 
 // RuleCount is the number of decision events of one team and gateway that matched a rule.
@@ -96,13 +108,11 @@ type GatewayHourCount struct {
 	IDSum    int64     `json:"id_sum"`
 }
 
-// EscalationSLACount is the number of escalations of one team and gateway that fell due,
-// and how many of them were resolved within their SLA.
+// EscalationSLACount is the number of escalations that fell due, and how many of them
+// were resolved within their SLA.
 type EscalationSLACount struct {
-	TeamID    int64 `json:"team_id"`
-	GatewayID int64 `json:"gateway_id"`
-	Due       int64 `json:"due"`
-	Met       int64 `json:"met"`
+	Due int64 `json:"due"`
+	Met int64 `json:"met"`
 }
 
 // ComplianceSnapshot is the compliance score of one closed UTC day, kept for trends.

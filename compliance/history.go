@@ -113,6 +113,9 @@ func (s *Service) Snapshot(ctx context.Context, day time.Time) (int, error) {
 	if err := s.ensureRollups(ctx); err != nil {
 		return 0, err
 	}
+	if err := s.settleEscalations(ctx, now); err != nil {
+		return 0, err
+	}
 	chain, err := s.auditChain(ctx)
 	if err != nil {
 		return 0, err

@@ -36,6 +36,10 @@ func TestRollupsEqualRawRows(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range 40 {
+					if i == 20 {
+						// Escalations stored after the first settlement, due on settled days.
+						org.addEscalations(t, db, rng, 100)
+					}
 					ctx, teams, gateways := org.randomScope(rng)
 					from, to := org.randomPeriod(rng)
 					what := fmt.Sprintf("case %d: %s .. %s, teams %v, gateways %v", i, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), teams, gateways)
@@ -78,17 +82,18 @@ func minTime(a, b time.Time) time.Time {
 
 // organization is a random organization the property test draws requests against.
 type organization struct {
-	start    time.Time
-	teams    []keeptrail.Team
-	gateways []keeptrail.Gateway
+	start       time.Time
+	teams       []keeptrail.Team
+	gateways    []keeptrail.Gateway
+	escalations int
 }
 
 // randomOrganization stores 3 teams, 6 gateways (one inactive), random policies and
-// deployments, and about 1,500 decision events and 600 heartbeats over a week, in batches
-// that repeat earlier request ids.
-func randomOrganization(t *testing.T, db *sqlstore.DB, rng *rand.Rand) organization {
+// deployments, and over a week about 1,500 decision events (in batches that repeat
+// earlier request ids), 600 heartbeats and 300 escalations.
+func randomOrganization(t *testing.T, db *sqlstore.DB, rng *rand.Rand) *organization {
 	t.Helper()
-	org := organization{start: time.Date(2025, 5, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(3600)) * time.Second)}
+	org := &organization{start: time.Date(2025, 5, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(3600)) * time.Second)}
 	update(t, db, func(tx keeptrail.Tx) error {
 		for _, name := range []string{"alpha", "bravo", "charlie"} {
 			team, _, err := tx.EnsureTeam(name)
@@ -175,12 +180,42 @@ func randomOrganization(t *testing.T, db *sqlstore.DB, rng *rand.Rand) organizat
 		})
 	}
 	settle(t, db)
+	org.addEscalations(t, db, rng, 300)
 	return org
+}
+
+// addEscalations stores escalations due at random times of the week, met, late, open or
+// expired.
+func (o *organization) addEscalations(t *testing.T, db *sqlstore.DB, rng *rand.Rand, n int) {
+	t.Helper()
+	var es []keeptrail.Escalation
+	for range n {
+		o.escalations++
+		g := o.gateways[rng.IntN(6)]
+		due := o.start.Add(time.Duration(rng.Int64N(int64(7*24*time.Hour))) / 1000 * 1000)
+		e := keeptrail.Escalation{EventID: int64(100000 + o.escalations), RequestID: fmt.Sprintf("esc-%d", o.escalations), GatewayID: g.ID,
+			TeamID: g.TeamID, Severity: keeptrail.SeverityHigh, OpenedAt: due.Add(-time.Hour), SLADueAt: due, ExpiresAt: due.Add(time.Hour),
+			Status: keeptrail.EscalationResolved}
+		switch rng.IntN(4) {
+		case 0:
+			e.Status = keeptrail.EscalationOpen
+		case 1:
+			e.Status = keeptrail.EscalationExpired
+		default:
+			at := due.Add(time.Duration(rng.IntN(120)-90) * time.Minute)
+			if rng.IntN(10) == 0 {
+				at = due // exactly at the due time: met
+			}
+			e.ResolvedAt = &at
+		}
+		es = append(es, e)
+	}
+	update(t, db, func(tx keeptrail.Tx) error { return tx.CreateEscalations(es) })
 }
 
 // randomPeriod draws a period inside or around the week: whole days, whole hours, or
 // arbitrary microseconds.
-func (o organization) randomPeriod(rng *rand.Rand) (time.Time, time.Time) {
+func (o *organization) randomPeriod(rng *rand.Rand) (time.Time, time.Time) {
 	span := int64(9 * 24 * time.Hour)
 	base := o.start.Add(-24 * time.Hour)
 	pick := func() time.Time {
@@ -202,7 +237,7 @@ func (o organization) randomPeriod(rng *rand.Rand) (time.Time, time.Time) {
 
 // randomScope draws a caller (the system, or a team admin of one or two teams) and the
 // teams and gateways it asks for, within what it may see.
-func (o organization) randomScope(rng *rand.Rand) (context.Context, []string, []string) {
+func (o *organization) randomScope(rng *rand.Rand) (context.Context, []string, []string) {
 	p := keeptrail.SystemPrincipal("property")
 	allowed := o.teams
 	if rng.IntN(2) == 0 {

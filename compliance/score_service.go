@@ -39,6 +39,9 @@ func (s *Service) Score(ctx context.Context, req ScoreRequest) (Score, error) {
 	if err := s.ensureRollups(ctx); err != nil {
 		return Score{}, err
 	}
+	if err := s.settleEscalations(ctx, now); err != nil {
+		return Score{}, err
+	}
 	chain, err := s.auditChain(ctx)
 	if err != nil {
 		return Score{}, err
@@ -88,14 +91,11 @@ func (s *Service) score(ctx context.Context, tx keeptrail.Tx, st *orgState, sc s
 		}
 	}
 
-	esc, err := tx.ComplianceEscalationCounts(keeptrail.ComplianceFilter{From: period.From, To: at, Scope: sc.teams})
+	esc, err := s.counter.EscalationCounts(ctx, tx, keeptrail.ComplianceFilter{From: period.From, To: at, Scope: sc.teams})
 	if err != nil {
 		return Score{}, fmt.Errorf("compliance: count escalations due: %w", err)
 	}
-	for _, c := range esc {
-		f.due += c.Due
-		f.met += c.Met
-	}
+	f.due, f.met = esc.Due, esc.Met
 
 	settings, err := tx.Settings()
 	if err != nil {

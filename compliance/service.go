@@ -52,6 +52,8 @@ type Service struct {
 	rollupsReady atomic.Bool
 	rollupsMu    sync.Mutex
 	chainMu      sync.Mutex
+	settleMu     sync.Mutex
+	settled      time.Time // escalations due before it are settled (as far as this service knows)
 }
 
 // New returns a service over st. It returns EINVALID when the weights are invalid.
@@ -155,6 +157,37 @@ func (s *Service) ensureRollups(ctx context.Context) error {
 		s.log.Info("compliance rollups built from the rows stored before them", "took", time.Since(start).String())
 	}
 	s.rollupsReady.Store(true)
+	return nil
+}
+
+// settleLag is how long after a UTC midnight the escalations due before it are settled:
+// a margin for clocks that differ between replicas.
+const settleLag = time.Hour
+
+// settleEscalations rolls up the escalations due before the last UTC midnight (an hour
+// ago or more), once a day: whether they met their SLA can no longer change.
+func (s *Service) settleEscalations(ctx context.Context, now time.Time) error {
+	target := floorDay(now.Add(-settleLag))
+	s.settleMu.Lock()
+	defer s.settleMu.Unlock()
+	if !s.settled.Before(target) {
+		return nil
+	}
+	var settled time.Time
+	err := s.st.View(ctx, func(tx keeptrail.Tx) error {
+		var err error
+		settled, err = tx.ComplianceEscalationsSettled()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("compliance: read escalation settlement: %w", err)
+	}
+	if settled.Before(target) {
+		if err := s.st.Update(ctx, func(tx keeptrail.Tx) error { return tx.SettleComplianceEscalations(target) }); err != nil {
+			return fmt.Errorf("compliance: settle escalations: %w", err)
+		}
+	}
+	s.settled = target
 	return nil
 }
 

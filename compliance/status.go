@@ -94,12 +94,8 @@ type eventTotals struct{ requests, enforced, blocked, escalated int64 }
 func (t *eventTotals) add(c keeptrail.EventCount) {
 	t.requests += c.Requests
 	t.enforced += c.Enforced
-	switch c.Decision {
-	case keeptrail.DecisionBlocked:
-		t.blocked += c.Requests
-	case keeptrail.DecisionEscalated:
-		t.escalated += c.Requests
-	}
+	t.blocked += c.Blocked
+	t.escalated += c.Escalated
 }
 
 // statusInput is what a status is computed from.

@@ -14,11 +14,12 @@ import (
 // span is a half-open range of microseconds.
 type span struct{ from, to int64 }
 
-// periodParts splits [from, to) into whole UTC days, whole hours outside those days, and
-// the parts of hours at the edges: the rollups answer the first two, raw rows the last.
+// periodParts splits [from, to) into whole UTC calendar months, whole UTC days outside
+// them, whole hours outside those, and the parts of hours at the edges: the rollups
+// answer the first three, raw rows the last. parts[0] are the hours, [1] the days, [2]
+// the months, in the order of rollupLevels.
 type periodParts struct {
-	days  []span
-	hours []span
+	parts [3][]span
 	raw   []span
 }
 
@@ -28,27 +29,42 @@ func splitPeriod(from, to time.Time) periodParts {
 	if f >= t {
 		return p
 	}
-	h0, h1 := ceilTo(f, hourMicros), hourOf(t)
-	if h0 >= h1 {
-		p.raw = []span{{f, t}}
-		return p
-	}
 	add := func(list *[]span, a, b int64) {
 		if a < b {
 			*list = append(*list, span{a, b})
 		}
 	}
+	h0, h1 := ceilTo(f, hourMicros), hourOf(t)
+	if h0 >= h1 {
+		add(&p.raw, f, t)
+		return p
+	}
 	add(&p.raw, f, h0)
 	add(&p.raw, h1, t)
 	d0, d1 := ceilTo(h0, dayMicros), dayOf(h1)
 	if d0 >= d1 {
-		add(&p.hours, h0, h1)
+		add(&p.parts[0], h0, h1)
 		return p
 	}
-	add(&p.hours, h0, d0)
-	add(&p.hours, d1, h1)
-	add(&p.days, d0, d1)
+	add(&p.parts[0], h0, d0)
+	add(&p.parts[0], d1, h1)
+	m0, m1 := monthOf(d0), monthOf(d1)
+	if m0 < d0 {
+		m0 = nextMonth(m0)
+	}
+	if m0 >= m1 {
+		add(&p.parts[1], d0, d1)
+		return p
+	}
+	add(&p.parts[1], d0, m0)
+	add(&p.parts[1], m1, d1)
+	add(&p.parts[2], m0, m1)
 	return p
+}
+
+// nextMonth is the start of the month after the one starting at us.
+func nextMonth(us int64) int64 {
+	return time.UnixMicro(us).UTC().AddDate(0, 1, 0).UnixMicro()
 }
 
 // ceilTo rounds us up to a multiple of unit (for times after the epoch).
@@ -82,8 +98,8 @@ func complianceWhere(timeCol string, s span, f keeptrail.ComplianceFilter) (stri
 	return " WHERE " + strings.Join(where, " AND "), args, true
 }
 
-// ComplianceEventCounts counts the decision events of the filter by team, gateway,
-// decision and severity.
+// ComplianceEventCounts counts the decision events of the filter by team, gateway and
+// severity.
 func (t *tx) ComplianceEventCounts(f keeptrail.ComplianceFilter) ([]keeptrail.EventCount, error) {
 	parts := splitPeriod(f.From, f.To)
 	sum := map[eventKey]eventTally{}
@@ -100,27 +116,25 @@ func (t *tx) ComplianceEventCounts(f keeptrail.ComplianceFilter) ([]keeptrail.Ev
 		for rows.Next() {
 			var k eventKey
 			var v eventTally
-			if err := rows.Scan(&k.team, &k.gateway, &k.decision, &k.severity, &v.requests, &v.enforced); err != nil {
+			if err := rows.Scan(&k.team, &k.gateway, &k.severity, &v.requests, &v.enforced, &v.blocked, &v.escalated); err != nil {
 				return fmt.Errorf("scan decision event counts: %w", err)
 			}
-			old := sum[k]
-			sum[k] = eventTally{old.requests + v.requests, old.enforced + v.enforced}
+			sum[k] = sum[k].plus(v)
 		}
 		return rows.Err()
 	}
-	const rollupQ = `SELECT team_id, gateway_id, decision, severity, CAST(SUM(requests) AS BIGINT), CAST(SUM(enforced) AS BIGINT)
-FROM %s{{WHERE}} GROUP BY team_id, gateway_id, decision, severity`
-	const rawQ = `SELECT team_id, gateway_id, decision, severity, COUNT(*),
-CAST(SUM(CASE WHEN policies_evaluated >= 1 THEN 1 ELSE 0 END) AS BIGINT)
-FROM decision_events{{WHERE}} GROUP BY team_id, gateway_id, decision, severity`
-	for _, s := range parts.days {
-		if err := read(fmt.Sprintf(rollupQ, "compliance_event_days"), "day", s); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range parts.hours {
-		if err := read(fmt.Sprintf(rollupQ, "compliance_event_hours"), "hour", s); err != nil {
-			return nil, err
+	const rollupQ = `SELECT team_id, gateway_id, severity, CAST(SUM(requests) AS BIGINT), CAST(SUM(enforced) AS BIGINT),
+CAST(SUM(blocked) AS BIGINT), CAST(SUM(escalated) AS BIGINT) FROM %s{{WHERE}} GROUP BY team_id, gateway_id, severity`
+	const rawQ = `SELECT team_id, gateway_id, severity, COUNT(*),
+CAST(SUM(CASE WHEN policies_evaluated >= 1 THEN 1 ELSE 0 END) AS BIGINT),
+CAST(SUM(CASE WHEN decision = 'blocked' THEN 1 ELSE 0 END) AS BIGINT),
+CAST(SUM(CASE WHEN decision = 'escalated' THEN 1 ELSE 0 END) AS BIGINT)
+FROM decision_events{{WHERE}} GROUP BY team_id, gateway_id, severity`
+	for i, l := range rollupLevels {
+		for _, s := range parts.parts[i] {
+			if err := read(fmt.Sprintf(rollupQ, l.events), l.bucket, s); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, s := range parts.raw {
@@ -130,12 +144,11 @@ FROM decision_events{{WHERE}} GROUP BY team_id, gateway_id, decision, severity`
 	}
 	out := make([]keeptrail.EventCount, 0, len(sum))
 	for k, v := range sum {
-		out = append(out, keeptrail.EventCount{TeamID: k.team, GatewayID: k.gateway, Decision: keeptrail.Decision(k.decision),
-			Severity: keeptrail.Severity(k.severity), Requests: v.requests, Enforced: v.enforced})
+		out = append(out, keeptrail.EventCount{TeamID: k.team, GatewayID: k.gateway, Severity: keeptrail.Severity(k.severity),
+			Requests: v.requests, Enforced: v.enforced, Blocked: v.blocked, Escalated: v.escalated})
 	}
 	slices.SortFunc(out, func(a, b keeptrail.EventCount) int {
-		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID),
-			cmp.Compare(a.Decision, b.Decision), cmp.Compare(a.Severity, b.Severity))
+		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Severity, b.Severity))
 	})
 	return out, nil
 }
@@ -166,14 +179,11 @@ func (t *tx) ComplianceRuleCounts(f keeptrail.ComplianceFilter) ([]keeptrail.Rul
 		}
 		return rows.Err()
 	}
-	for _, s := range parts.days {
-		if err := read("compliance_rule_days", "day", s); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range parts.hours {
-		if err := read("compliance_rule_hours", "hour", s); err != nil {
-			return nil, err
+	for i, l := range rollupLevels {
+		for _, s := range parts.parts[i] {
+			if err := read(l.rules, l.bucket, s); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, s := range parts.raw {
@@ -263,21 +273,4 @@ func (t *tx) ComplianceFirstActivity(before time.Time) (map[int64]time.Time, err
 		out[r.gateway] = fromMicros(r.hour)
 	}
 	return out, nil
-}
-
-// ComplianceEscalationCounts counts escalations whose SLA fell due in [From, To), and those
-// resolved within it, by team and gateway.
-func (t *tx) ComplianceEscalationCounts(f keeptrail.ComplianceFilter) ([]keeptrail.EscalationSLACount, error) {
-	where, args, ok := complianceWhere("sla_due_at", span{f.From.UnixMicro(), f.To.UnixMicro()}, f)
-	if !ok {
-		return nil, nil
-	}
-	q := `SELECT team_id, gateway_id, COUNT(*),
-CAST(SUM(CASE WHEN status = 'resolved' AND resolved_at <= sla_due_at THEN 1 ELSE 0 END) AS BIGINT)
-FROM escalations` + where + " GROUP BY team_id, gateway_id ORDER BY team_id, gateway_id"
-	return queryAll(t, "escalations due", func(s scanner) (keeptrail.EscalationSLACount, error) {
-		var c keeptrail.EscalationSLACount
-		err := s.Scan(&c.TeamID, &c.GatewayID, &c.Due, &c.Met)
-		return c, err
-	}, q, args...)
 }

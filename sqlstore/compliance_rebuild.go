@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // rollupTables are the tables RebuildComplianceRollups recomputes.
-var rollupTables = []string{"compliance_event_hours", "compliance_event_days", "compliance_rule_hours",
-	"compliance_rule_days", "compliance_gateway_hours"}
+var rollupTables = []string{"compliance_event_hours", "compliance_event_days", "compliance_event_months",
+	"compliance_rule_hours", "compliance_rule_days", "compliance_rule_months", "compliance_gateway_hours"}
 
 // ComplianceRollupsPending reports whether rows stored before the rollups existed still
 // have to be rolled up.
@@ -29,8 +30,7 @@ func (t *tx) RebuildComplianceRollups() error {
 	if t.db.d.name == "postgres" {
 		// Ingest transactions add to these tables after storing their rows; taking the
 		// lock first means every committed row is either seen below or added after.
-		if _, err := t.exec("LOCK TABLE compliance_event_hours, compliance_event_days, compliance_rule_hours, " +
-			"compliance_rule_days, compliance_gateway_hours IN EXCLUSIVE MODE"); err != nil {
+		if _, err := t.exec("LOCK TABLE " + strings.Join(rollupTables, ", ") + " IN EXCLUSIVE MODE"); err != nil {
 			return fmt.Errorf("lock rollup tables: %w", err)
 		}
 	}
@@ -41,13 +41,15 @@ func (t *tx) RebuildComplianceRollups() error {
 	}
 	h, d := strconv.FormatInt(hourMicros, 10), strconv.FormatInt(dayMicros, 10)
 	statements := []string{
-		`INSERT INTO compliance_event_hours (hour, team_id, gateway_id, decision, severity, requests, enforced)
-SELECT occurred_at / ` + h + ` * ` + h + `, team_id, gateway_id, decision, severity, COUNT(*),
-    SUM(CASE WHEN policies_evaluated >= 1 THEN 1 ELSE 0 END)
-FROM decision_events GROUP BY occurred_at / ` + h + ` * ` + h + `, team_id, gateway_id, decision, severity`,
-		`INSERT INTO compliance_event_days (day, team_id, gateway_id, decision, severity, requests, enforced)
-SELECT hour / ` + d + ` * ` + d + `, team_id, gateway_id, decision, severity, SUM(requests), SUM(enforced)
-FROM compliance_event_hours GROUP BY hour / ` + d + ` * ` + d + `, team_id, gateway_id, decision, severity`,
+		`INSERT INTO compliance_event_hours (hour, team_id, gateway_id, severity, requests, enforced, blocked, escalated)
+SELECT occurred_at / ` + h + ` * ` + h + `, team_id, gateway_id, severity, COUNT(*),
+    SUM(CASE WHEN policies_evaluated >= 1 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN decision = 'blocked' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN decision = 'escalated' THEN 1 ELSE 0 END)
+FROM decision_events GROUP BY occurred_at / ` + h + ` * ` + h + `, team_id, gateway_id, severity`,
+		`INSERT INTO compliance_event_days (day, team_id, gateway_id, severity, requests, enforced, blocked, escalated)
+SELECT hour / ` + d + ` * ` + d + `, team_id, gateway_id, severity, SUM(requests), SUM(enforced), SUM(blocked), SUM(escalated)
+FROM compliance_event_hours GROUP BY hour / ` + d + ` * ` + d + `, team_id, gateway_id, severity`,
 		`INSERT INTO compliance_gateway_hours (hour, gateway_id, events, heartbeats)
 SELECT hour, gateway_id, SUM(events), SUM(heartbeats) FROM (
     SELECT occurred_at / ` + h + ` * ` + h + ` AS hour, gateway_id, COUNT(*) AS events, 0 AS heartbeats
@@ -62,13 +64,48 @@ SELECT hour, gateway_id, SUM(events), SUM(heartbeats) FROM (
 			return fmt.Errorf("rebuild compliance rollups: %w", err)
 		}
 	}
+	if err := t.rebuildMonthRollups(); err != nil {
+		return err
+	}
 	if err := t.rebuildRuleRollups(); err != nil {
 		return err
+	}
+	// Escalations are settled again on the next read.
+	if _, err := t.exec("DELETE FROM compliance_sla_days"); err != nil {
+		return fmt.Errorf("empty compliance_sla_days: %w", err)
+	}
+	if _, err := t.exec("UPDATE compliance_sla_state SET settled_until = 0, max_id = 0 WHERE id = 1"); err != nil {
+		return fmt.Errorf("reset escalation settlement: %w", err)
 	}
 	if _, err := t.exec("UPDATE compliance_rollup_state SET rebuild_pending = FALSE WHERE id = 1"); err != nil {
 		return fmt.Errorf("clear compliance rollup state: %w", err)
 	}
 	return nil
+}
+
+// rebuildMonthRollups adds up the day rows by calendar month, which SQL would spell
+// differently on each database.
+func (t *tx) rebuildMonthRollups() error {
+	rows, err := t.query("SELECT day, team_id, gateway_id, severity, requests, enforced, blocked, escalated FROM compliance_event_days")
+	if err != nil {
+		return fmt.Errorf("read day rollups: %w", err)
+	}
+	months := map[eventKey]eventTally{}
+	for rows.Next() {
+		var k eventKey
+		var v eventTally
+		if err := rows.Scan(&k.bucket, &k.team, &k.gateway, &k.severity, &v.requests, &v.enforced, &v.blocked, &v.escalated); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan day rollups: %w", err)
+		}
+		k.bucket = monthOf(k.bucket)
+		months[k] = months[k].plus(v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read day rollups: %w", err)
+	}
+	return t.upsertEventTallies("compliance_event_months", "month", months)
 }
 
 // rebuildRuleRollups counts the rules matched by every stored event.
@@ -90,21 +127,24 @@ func (t *tx) rebuildRuleRollups() error {
 			rows.Close()
 			return fmt.Errorf("decode matched rules %q: %w", text, err)
 		}
-		h, d := hourOf(at), dayOf(at)
+		buckets := [3]int64{hourOf(at), dayOf(at), monthOf(at)}
 		for i, rule := range rules {
 			if slices.Contains(rules[:i], rule) {
 				continue
 			}
-			r.ruleHours[ruleKey{h, team, gateway, rule}]++
-			r.ruleDays[ruleKey{d, team, gateway, rule}]++
+			for l, b := range buckets {
+				r.rules[l][ruleKey{b, team, gateway, rule}]++
+			}
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read matched rules: %w", err)
 	}
-	if err := t.upsertRuleTallies("compliance_rule_hours", "hour", r.ruleHours); err != nil {
-		return err
+	for i, l := range rollupLevels {
+		if err := t.upsertRuleTallies(l.rules, l.bucket, r.rules[i]); err != nil {
+			return err
+		}
 	}
-	return t.upsertRuleTallies("compliance_rule_days", "day", r.ruleDays)
+	return nil
 }

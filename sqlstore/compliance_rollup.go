@@ -6,12 +6,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	keeptrail "github.com/keeptrail/keeptrail"
 )
 
 // Rollup buckets, in microseconds. Integer division truncates toward zero in Go, SQLite
-// and PostgreSQL alike, so the three agree on every bucket.
+// and PostgreSQL alike, so the three agree on every hour and day.
 const (
 	hourMicros int64 = 3_600_000_000
 	dayMicros  int64 = 24 * hourMicros
@@ -20,16 +21,22 @@ const (
 func hourOf(us int64) int64 { return us / hourMicros * hourMicros }
 func dayOf(us int64) int64  { return us / dayMicros * dayMicros }
 
+// monthOf is the start of the UTC calendar month of us.
+func monthOf(us int64) int64 {
+	t := time.UnixMicro(us).UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+}
+
 // rollupRows is how many rows one rollup upsert statement carries.
 const rollupRows = 400
 
-// eventKey is one row of compliance_event_hours or compliance_event_days.
+// eventKey is one row of compliance_event_hours, _days or _months.
 type eventKey struct {
 	bucket, team, gateway int64
-	decision, severity    string
+	severity              string
 }
 
-// ruleKey is one row of compliance_rule_hours or compliance_rule_days.
+// ruleKey is one row of compliance_rule_hours, _days or _months.
 type ruleKey struct {
 	bucket, team, gateway int64
 	rule                  string
@@ -38,55 +45,84 @@ type ruleKey struct {
 // gatewayHourKey is one row of compliance_gateway_hours.
 type gatewayHourKey struct{ hour, gateway int64 }
 
-// eventTally counts requests and those evaluated by at least one policy.
-type eventTally struct{ requests, enforced int64 }
+// eventTally counts requests, those evaluated by at least one policy, those blocked and
+// those escalated.
+type eventTally struct{ requests, enforced, blocked, escalated int64 }
+
+func (a eventTally) plus(b eventTally) eventTally {
+	return eventTally{a.requests + b.requests, a.enforced + b.enforced, a.blocked + b.blocked, a.escalated + b.escalated}
+}
 
 // gatewayTally counts the events and heartbeats of a gateway in an hour.
 type gatewayTally struct{ events, heartbeats int64 }
 
-// rollup aggregates rows in memory before they are added to the rollup tables.
+// Rollup levels: the event and rule tables of each, and the bucket column.
+var rollupLevels = []struct {
+	events, rules, bucket string
+	of                    func(int64) int64
+}{
+	{"compliance_event_hours", "compliance_rule_hours", "hour", hourOf},
+	{"compliance_event_days", "compliance_rule_days", "day", dayOf},
+	{"compliance_event_months", "compliance_rule_months", "month", monthOf},
+}
+
+// rollup aggregates rows in memory before they are added to the rollup tables: one map of
+// events and one of rules per level.
 type rollup struct {
-	eventHours, eventDays map[eventKey]eventTally
-	ruleHours, ruleDays   map[ruleKey]int64
-	gatewayHours          map[gatewayHourKey]gatewayTally
+	events       [3]map[eventKey]eventTally
+	rules        [3]map[ruleKey]int64
+	gatewayHours map[gatewayHourKey]gatewayTally
+	lastMonth    monthCache
 }
 
 func newRollup() *rollup {
-	return &rollup{
-		eventHours: map[eventKey]eventTally{}, eventDays: map[eventKey]eventTally{},
-		ruleHours: map[ruleKey]int64{}, ruleDays: map[ruleKey]int64{},
-		gatewayHours: map[gatewayHourKey]gatewayTally{},
+	r := &rollup{gatewayHours: map[gatewayHourKey]gatewayTally{}}
+	for i := range r.events {
+		r.events[i] = map[eventKey]eventTally{}
+		r.rules[i] = map[ruleKey]int64{}
 	}
+	return r
 }
 
 // addEvent counts one stored decision event. A rule listed twice by one event counts once.
 func (r *rollup) addEvent(at, team, gateway int64, decision, severity string, policies int, rules []string) {
-	h, d := hourOf(at), dayOf(at)
-	enforced := int64(0)
+	v := eventTally{requests: 1}
 	if policies >= 1 {
-		enforced = 1
+		v.enforced = 1
 	}
-	for _, k := range []struct {
-		m      map[eventKey]eventTally
-		bucket int64
-	}{{r.eventHours, h}, {r.eventDays, d}} {
-		key := eventKey{k.bucket, team, gateway, decision, severity}
-		v := k.m[key]
-		v.requests++
-		v.enforced += enforced
-		k.m[key] = v
+	switch keeptrail.Decision(decision) {
+	case keeptrail.DecisionBlocked:
+		v.blocked = 1
+	case keeptrail.DecisionEscalated:
+		v.escalated = 1
+	}
+	h, d := hourOf(at), dayOf(at)
+	buckets := [3]int64{h, d, 0}
+	if m := r.lastMonth; m.day == d && m.month != 0 {
+		buckets[2] = m.month
+	} else {
+		buckets[2] = monthOf(at)
+		r.lastMonth = monthCache{d, buckets[2]}
+	}
+	for i, b := range buckets {
+		k := eventKey{b, team, gateway, severity}
+		r.events[i][k] = r.events[i][k].plus(v)
 	}
 	for i, rule := range rules {
 		if slices.Contains(rules[:i], rule) {
 			continue
 		}
-		r.ruleHours[ruleKey{h, team, gateway, rule}]++
-		r.ruleDays[ruleKey{d, team, gateway, rule}]++
+		for l, b := range buckets {
+			r.rules[l][ruleKey{b, team, gateway, rule}]++
+		}
 	}
 	g := r.gatewayHours[gatewayHourKey{h, gateway}]
 	g.events++
 	r.gatewayHours[gatewayHourKey{h, gateway}] = g
 }
+
+// monthCache remembers the month of the last day seen: events come mostly in time order.
+type monthCache struct{ day, month int64 }
 
 // addHeartbeat counts one stored heartbeat.
 func (r *rollup) addHeartbeat(at, gateway int64) {
@@ -125,17 +161,13 @@ func (t *tx) rollUpHeartbeats(hbs []keeptrail.Heartbeat) error {
 // addRollup adds r to the rollup tables. Rows are written in key order, so concurrent
 // PostgreSQL transactions lock shared rows in the same order and cannot deadlock on them.
 func (t *tx) addRollup(r *rollup) error {
-	if err := t.upsertEventTallies("compliance_event_hours", "hour", r.eventHours); err != nil {
-		return err
-	}
-	if err := t.upsertEventTallies("compliance_event_days", "day", r.eventDays); err != nil {
-		return err
-	}
-	if err := t.upsertRuleTallies("compliance_rule_hours", "hour", r.ruleHours); err != nil {
-		return err
-	}
-	if err := t.upsertRuleTallies("compliance_rule_days", "day", r.ruleDays); err != nil {
-		return err
+	for i, l := range rollupLevels {
+		if err := t.upsertEventTallies(l.events, l.bucket, r.events[i]); err != nil {
+			return err
+		}
+		if err := t.upsertRuleTallies(l.rules, l.bucket, r.rules[i]); err != nil {
+			return err
+		}
 	}
 	return t.upsertGatewayTallies(r.gatewayHours)
 }
@@ -183,15 +215,15 @@ func (t *tx) upsertEventTallies(table, bucket string, m map[eventKey]eventTally)
 	}
 	slices.SortFunc(keys, func(a, b eventKey) int {
 		return cmp.Or(cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.team, b.team), cmp.Compare(a.gateway, b.gateway),
-			cmp.Compare(a.decision, b.decision), cmp.Compare(a.severity, b.severity))
+			cmp.Compare(a.severity, b.severity))
 	})
-	args := make([]any, 0, len(keys)*7)
+	args := make([]any, 0, len(keys)*8)
 	for _, k := range keys {
 		v := m[k]
-		args = append(args, k.bucket, k.team, k.gateway, k.decision, k.severity, v.requests, v.enforced)
+		args = append(args, k.bucket, k.team, k.gateway, k.severity, v.requests, v.enforced, v.blocked, v.escalated)
 	}
-	return t.upsertChunks(table, []string{bucket, "team_id", "gateway_id", "decision", "severity"},
-		[]string{"requests", "enforced"}, len(keys), args)
+	return t.upsertChunks(table, []string{bucket, "team_id", "gateway_id", "severity"},
+		[]string{"requests", "enforced", "blocked", "escalated"}, len(keys), args)
 }
 
 func (t *tx) upsertRuleTallies(table, bucket string, m map[ruleKey]int64) error {

@@ -105,6 +105,15 @@ func complianceEvents(f fixture) []keeptrail.DecisionEvent {
 		out = append(out, f.complianceEvent(fmt.Sprintf("c-%02d", i), when, gw, team, decisions[i%4],
 			keeptrail.Severities[(i/2)%4], i%3, rules[i%5]...))
 	}
+	// A few in January and March, for periods of whole months.
+	for i, when := range []time.Time{
+		time.Date(2025, 1, 7, 3, 0, 0, 0, time.UTC), time.Date(2025, 1, 31, 23, 59, 59, 999999000, time.UTC),
+		time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 3, 2, 12, 45, 0, 0, time.UTC),
+		time.Date(2025, 3, 31, 18, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 30, 0, 0, time.UTC),
+	} {
+		out = append(out, f.complianceEvent(fmt.Sprintf("m-%d", i), when, f.gwB, f.teamB, decisions[i%4],
+			keeptrail.Severities[i%4], i%2, rules[i%5]...))
+	}
 	return out
 }
 
@@ -126,7 +135,11 @@ func checkComplianceCounts(t *testing.T, st keeptrail.Store, f fixture, events [
 		name     string
 		from, to time.Time
 	}{
-		{"everything", utc(1, 0, 0, 0), utc(10, 0, 0, 0)},
+		{"everything", time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"whole months", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
+		{"months, days, hours and parts", time.Date(2025, 1, 7, 2, 59, 0, 0, time.UTC), time.Date(2025, 3, 2, 12, 45, 0, 1000, time.UTC)},
+		{"days across a month's end", time.Date(2025, 1, 30, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 4, 0, 0, 0, 0, time.UTC)},
+		{"the first week of February", utc(1, 0, 0, 0), utc(10, 0, 0, 0)},
 		{"whole days", utc(3, 0, 0, 0), utc(5, 0, 0, 0)},
 		{"whole hours across a day", utc(3, 17, 0, 0), utc(5, 4, 0, 0)},
 		{"parts of hours across days", utc(3, 9, 17, 31), utc(5, 3, 42, 7)},
@@ -235,7 +248,6 @@ func nonNilSlice[T any](s []T) []T {
 func countEvents(events []keeptrail.DecisionEvent, f keeptrail.ComplianceFilter) ([]keeptrail.EventCount, []keeptrail.RuleCount) {
 	type ek struct {
 		team, gw int64
-		d        keeptrail.Decision
 		s        keeptrail.Severity
 	}
 	type rk struct {
@@ -249,13 +261,19 @@ func countEvents(events []keeptrail.DecisionEvent, f keeptrail.ComplianceFilter)
 		if tm.Before(f.From) || !tm.Before(f.To) || !f.Scope.Allows(e.TeamID) || (f.GatewayIDs != nil && !slices.Contains(f.GatewayIDs, e.GatewayID)) {
 			continue
 		}
-		k := ek{e.TeamID, e.GatewayID, e.Decision, e.Severity}
+		k := ek{e.TeamID, e.GatewayID, e.Severity}
 		if ec[k] == nil {
-			ec[k] = &keeptrail.EventCount{TeamID: e.TeamID, GatewayID: e.GatewayID, Decision: e.Decision, Severity: e.Severity}
+			ec[k] = &keeptrail.EventCount{TeamID: e.TeamID, GatewayID: e.GatewayID, Severity: e.Severity}
 		}
 		ec[k].Requests++
 		if e.PoliciesEvaluated >= 1 {
 			ec[k].Enforced++
+		}
+		switch e.Decision {
+		case keeptrail.DecisionBlocked:
+			ec[k].Blocked++
+		case keeptrail.DecisionEscalated:
+			ec[k].Escalated++
 		}
 		seen := map[string]bool{}
 		for _, r := range e.RulesMatched {
@@ -270,8 +288,7 @@ func countEvents(events []keeptrail.DecisionEvent, f keeptrail.ComplianceFilter)
 		events2 = append(events2, *c)
 	}
 	slices.SortFunc(events2, func(a, b keeptrail.EventCount) int {
-		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Decision, b.Decision),
-			cmp.Compare(a.Severity, b.Severity))
+		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Severity, b.Severity))
 	})
 	rules := []keeptrail.RuleCount{}
 	for k, n := range rc {
@@ -313,34 +330,71 @@ func testComplianceEscalations(t *testing.T, st keeptrail.Store, f fixture) {
 			ExpiresAt: s.due.Add(time.Hour), Status: s.status, ResolvedAt: s.resolved})
 	}
 	update(t, st, func(tx keeptrail.Tx) error { return tx.CreateEscalations(es) })
-	key := func(team, gw int64, d, m int64) keeptrail.EscalationSLACount {
-		return keeptrail.EscalationSLACount{TeamID: team, GatewayID: gw, Due: d, Met: m}
-	}
+	scopeB := keeptrail.TeamScope{TeamIDs: []int64{f.teamB.ID}}
+	scopeA := keeptrail.TeamScope{TeamIDs: []int64{f.teamA.ID}}
+	day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
 		f    keeptrail.ComplianceFilter
-		want []keeptrail.EscalationSLACount
+		want keeptrail.EscalationSLACount
 	}{
-		{"all due by 14:00", keeptrail.ComplianceFilter{From: due(0), To: due(14)},
-			[]keeptrail.EscalationSLACount{key(f.teamA.ID, f.gwA.ID, 3, 2), key(f.teamB.ID, f.gwA.ID, 1, 0), key(f.teamB.ID, f.gwB.ID, 3, 1)}},
-		{"due from 11:00, before 13:00", keeptrail.ComplianceFilter{From: due(11), To: due(13)},
-			[]keeptrail.EscalationSLACount{key(f.teamA.ID, f.gwA.ID, 1, 0), key(f.teamB.ID, f.gwA.ID, 1, 0), key(f.teamB.ID, f.gwB.ID, 2, 0)}},
-		{"team B", keeptrail.ComplianceFilter{From: due(0), To: due(14), Scope: keeptrail.TeamScope{TeamIDs: []int64{f.teamB.ID}}},
-			[]keeptrail.EscalationSLACount{key(f.teamB.ID, f.gwA.ID, 1, 0), key(f.teamB.ID, f.gwB.ID, 3, 1)}},
-		{"gateway B", keeptrail.ComplianceFilter{From: due(0), To: due(14), GatewayIDs: []int64{f.gwB.ID}},
-			[]keeptrail.EscalationSLACount{key(f.teamB.ID, f.gwB.ID, 3, 1)}},
-		{"no team", keeptrail.ComplianceFilter{From: due(0), To: due(14), Scope: keeptrail.TeamScope{None: true}}, nil},
+		{"all due by 14:00", keeptrail.ComplianceFilter{From: due(0), To: due(14)}, keeptrail.EscalationSLACount{Due: 7, Met: 3}},
+		{"due from 11:00, before 13:00", keeptrail.ComplianceFilter{From: due(11), To: due(13)}, keeptrail.EscalationSLACount{Due: 4}},
+		{"team B", keeptrail.ComplianceFilter{From: due(0), To: due(14), Scope: scopeB}, keeptrail.EscalationSLACount{Due: 4, Met: 1}},
+		{"gateway B", keeptrail.ComplianceFilter{From: due(0), To: due(14), GatewayIDs: []int64{f.gwB.ID}}, keeptrail.EscalationSLACount{Due: 3, Met: 1}},
+		{"no team", keeptrail.ComplianceFilter{From: due(0), To: due(14), Scope: keeptrail.TeamScope{None: true}}, keeptrail.EscalationSLACount{}},
+		{"the whole day", keeptrail.ComplianceFilter{From: day, To: day.Add(24 * time.Hour)}, keeptrail.EscalationSLACount{Due: 8, Met: 3}},
+		{"days around it", keeptrail.ComplianceFilter{From: day.Add(-48 * time.Hour), To: day.Add(50 * time.Hour)}, keeptrail.EscalationSLACount{Due: 8, Met: 3}},
+		{"team A, the whole day", keeptrail.ComplianceFilter{From: day, To: day.Add(24 * time.Hour), Scope: scopeA}, keeptrail.EscalationSLACount{Due: 4, Met: 2}},
 	}
-	for _, tt := range tests {
+	check := func(when string) {
+		t.Helper()
+		for _, tt := range tests {
+			view(t, st, func(tx keeptrail.Tx) error {
+				got, err := tx.ComplianceEscalationCounts(tt.f)
+				if err != nil {
+					return err
+				}
+				wantEqual(t, "escalations "+tt.name+", "+when, got, tt.want)
+				return nil
+			})
+		}
+	}
+	settled := func(want time.Time) {
+		t.Helper()
 		view(t, st, func(tx keeptrail.Tx) error {
-			got, err := tx.ComplianceEscalationCounts(tt.f)
-			if err != nil {
-				return err
-			}
-			wantEqual(t, "escalations "+tt.name, got, tt.want)
-			return nil
+			got, err := tx.ComplianceEscalationsSettled()
+			wantEqual(t, "settled until", got, want)
+			return err
 		})
 	}
+	settled(time.Time{})
+	check("from the rows")
+	// Settling 1 March moves its escalations into the daily rollup: same counts.
+	update(t, st, func(tx keeptrail.Tx) error {
+		return tx.SettleComplianceEscalations(day.Add(24*time.Hour + 5*time.Hour))
+	})
+	settled(day.Add(24 * time.Hour))
+	check("settled")
+	// An escalation stored after the settlement, due on the settled day: counted from its
+	// row until the next settlement, then from the rollup.
+	late := time.Date(2025, 3, 1, 14, 0, 0, 0, time.UTC)
+	update(t, st, func(tx keeptrail.Tx) error {
+		return tx.CreateEscalations([]keeptrail.Escalation{{EventID: 9100, RequestID: "esc-late", GatewayID: f.gwA.ID, TeamID: f.teamA.ID,
+			Severity: keeptrail.SeverityLow, OpenedAt: due(9), SLADueAt: due(15), ExpiresAt: due(16), Status: keeptrail.EscalationResolved,
+			ResolvedAt: &late}})
+	})
+	tests[5].want = keeptrail.EscalationSLACount{Due: 9, Met: 4}
+	tests[6].want = tests[5].want
+	tests[7].want = keeptrail.EscalationSLACount{Due: 5, Met: 3}
+	check("with a late escalation")
+	update(t, st, func(tx keeptrail.Tx) error { return tx.SettleComplianceEscalations(day.Add(24 * time.Hour)) })
+	settled(day.Add(24 * time.Hour))
+	check("with a late escalation settled")
+	// A rebuild of the rollups settles again from nothing.
+	update(t, st, func(tx keeptrail.Tx) error { return tx.RebuildComplianceRollups() })
+	settled(time.Time{})
+	check("after a rebuild")
 }
 
 // testComplianceSnapshots stores one snapshot per day and team, however often asked.

@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ import (
 	"github.com/keeptrail/keeptrail/compliance/recompute"
 	"github.com/keeptrail/keeptrail/sqlstore"
 )
+
+// profile is the file the rollup runs' CPU profile goes to ("": none).
+var profile string
 
 // The quarter the events fill, and the clock of the measurement (the quarter is over).
 var (
@@ -46,11 +50,14 @@ func main() {
 	rawRuns := flag.Int("raw-runs", 3, "timed runs from the raw rows")
 	batch := flag.Int("batch", 5000, "events per ingest transaction")
 	drop := flag.Bool("drop", false, "drop the PostgreSQL schema and exit")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs from the rollups to this file")
+	rebuild := flag.Bool("rebuild", false, "rebuild the rollups from the raw rows before measuring (timed)")
 	flag.Parse()
 	if *dsn == "" {
 		fmt.Fprintln(os.Stderr, "compliancebench: -db is required")
 		os.Exit(2)
 	}
+	profile = *cpuprofile
 	if *drop {
 		if err := dropSchema(context.Background(), *dsn, *schema); err != nil {
 			fmt.Fprintln(os.Stderr, "compliancebench:", err)
@@ -58,13 +65,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(context.Background(), *dsn, *schema, *events, *runs, *rawRuns, *batch); err != nil {
+	if err := run(context.Background(), *dsn, *schema, *events, *runs, *rawRuns, *batch, *rebuild); err != nil {
 		fmt.Fprintln(os.Stderr, "compliancebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dsn, schema string, n, runs, rawRuns, batch int) error {
+func run(ctx context.Context, dsn, schema string, n, runs, rawRuns, batch int, rebuild bool) error {
 	if strings.HasPrefix(dsn, "postgres") {
 		var err error
 		if dsn, err = inSchema(ctx, dsn, schema); err != nil {
@@ -87,6 +94,13 @@ func run(ctx context.Context, dsn, schema string, n, runs, rawRuns, batch int) e
 	} else {
 		fmt.Printf("database already holds %d decision events: measuring them\n", have)
 		n = int(have)
+	}
+	if rebuild {
+		start := time.Now()
+		if err := db.Update(ctx, func(tx keeptrail.Tx) error { return tx.RebuildComplianceRollups() }); err != nil {
+			return fmt.Errorf("rebuild rollups: %w", err)
+		}
+		fmt.Printf("rollups rebuilt from the raw rows in %s\n", time.Since(start).Round(time.Millisecond))
 	}
 	if err := analyze(ctx, db); err != nil {
 		return err
@@ -244,7 +258,10 @@ func event(rng *rand.Rand, org organization, k int, at time.Time) keeptrail.Deci
 	g := org.gateways[rng.IntN(len(org.gateways))]
 	team := g.TeamID
 	if rng.IntN(10) == 0 {
-		team = org.teams[rng.IntN(len(org.teams))].ID // shared traffic
+		// Shared traffic: the platform team's first gateway serves every team, as in the
+		// demo organization.
+		g = org.gateways[len(teamNames)-1]
+		team = org.teams[rng.IntN(len(org.teams))].ID
 	}
 	e := keeptrail.DecisionEvent{RequestID: fmt.Sprintf("bench-%09d", k), Time: at, GatewayID: g.ID, TeamID: team,
 		User: fmt.Sprintf("user%d@acme.example", rng.IntN(500)), Model: "gpt-4o", PoliciesEvaluated: 1 + rng.IntN(4)}
@@ -390,7 +407,12 @@ func measure(ctx context.Context, db *sqlstore.DB, n, runs, rawRuns int) error {
 		{"status", func(s *compliance.Service) (any, error) { return s.Status(sys, statusReq) }},
 		{"score", func(s *compliance.Service) (any, error) { return s.Score(sys, scoreReq) }},
 	} {
+		stop, err := startProfile(m.name)
+		if err != nil {
+			return err
+		}
 		fast, v1, err := median(runs, func() (any, error) { return m.fn(rollups) })
+		stop()
 		if err != nil {
 			return fmt.Errorf("%s from rollups: %w", m.name, err)
 		}
@@ -418,6 +440,25 @@ func measure(ctx context.Context, db *sqlstore.DB, n, runs, rawRuns int) error {
 		fmt.Printf("%-8s %22s %22s %7.0fx\n", r.name, r.rollups.Round(10*time.Microsecond), r.raw.Round(time.Millisecond), float64(r.raw)/float64(r.rollups))
 	}
 	return nil
+}
+
+// startProfile starts the CPU profile of one measure, if asked for.
+func startProfile(name string) (func(), error) {
+	if profile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(profile + "." + name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // median runs fn once to warm up, then runs times, and returns the median duration and

@@ -89,13 +89,15 @@ func (r *Raw) EventCounts(ctx context.Context, _ keeptrail.Tx, f keeptrail.Compl
 		return nil, nil
 	}
 	var out []keeptrail.EventCount
-	err := r.query(ctx, `SELECT e.team_id, e.gateway_id, e.decision, e.severity, COUNT(*),
-    CAST(SUM(CASE WHEN e.policies_evaluated >= 1 THEN 1 ELSE 0 END) AS BIGINT)
+	err := r.query(ctx, `SELECT e.team_id, e.gateway_id, e.severity, COUNT(*),
+    CAST(SUM(CASE WHEN e.policies_evaluated >= 1 THEN 1 ELSE 0 END) AS BIGINT),
+    CAST(SUM(CASE WHEN e.decision = 'blocked' THEN 1 ELSE 0 END) AS BIGINT),
+    CAST(SUM(CASE WHEN e.decision = 'escalated' THEN 1 ELSE 0 END) AS BIGINT)
 FROM decision_events e WHERE `+where+`
-GROUP BY e.team_id, e.gateway_id, e.decision, e.severity ORDER BY e.team_id, e.gateway_id, e.decision, e.severity`, args,
+GROUP BY e.team_id, e.gateway_id, e.severity ORDER BY e.team_id, e.gateway_id, e.severity`, args,
 		func(rows *sql.Rows) error {
 			var c keeptrail.EventCount
-			if err := rows.Scan(&c.TeamID, &c.GatewayID, &c.Decision, &c.Severity, &c.Requests, &c.Enforced); err != nil {
+			if err := rows.Scan(&c.TeamID, &c.GatewayID, &c.Severity, &c.Requests, &c.Enforced, &c.Blocked, &c.Escalated); err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -184,4 +186,17 @@ func ceilHour(us int64) int64 {
 		h += 3600000000
 	}
 	return h
+}
+
+// EscalationCounts counts the escalations due in the period, and those resolved within
+// their SLA, from the escalation rows.
+func (r *Raw) EscalationCounts(ctx context.Context, _ keeptrail.Tx, f keeptrail.ComplianceFilter) (keeptrail.EscalationSLACount, error) {
+	var c keeptrail.EscalationSLACount
+	where, args, ok := r.where("e.sla_due_at", f.From.UnixMicro(), f.To.UnixMicro(), f, true)
+	if !ok {
+		return c, nil
+	}
+	err := r.query(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.status = 'resolved' AND e.resolved_at <= e.sla_due_at THEN 1 ELSE 0 END), 0)
+FROM escalations e WHERE `+where, args, func(rows *sql.Rows) error { return rows.Scan(&c.Due, &c.Met) })
+	return c, err
 }
