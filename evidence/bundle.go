@@ -20,9 +20,15 @@ import (
 const (
 	ManifestPath  = "manifest.json"                 // the manifest, written by Seal
 	SignaturePath = "manifest.sig"                  // its minisign signature, written by Seal
+	MinisigPath   = "manifest.json.minisig"         // the same signature where minisign -Vm looks for it
 	OSCALPath     = "oscal/assessment-results.json" // the OSCAL assessment results
 	ReportPath    = "report.pdf"                    // the auditor's report
 )
+
+// reserved reports whether p is written by Seal and so not listed in the manifest.
+func reserved(p string) bool {
+	return p == ManifestPath || p == SignaturePath || p == MinisigPath
+}
 
 // Compression is how a bundle stores its members: Deflate (the default) or Store.
 type Compression string
@@ -178,7 +184,7 @@ func (b *BundleWriter) pathProblem(p string) string {
 		return reason
 	}
 	switch {
-	case p == ManifestPath || p == SignaturePath:
+	case reserved(p):
 		return "is reserved for the manifest and its signature"
 	case b.files[p]:
 		return "was already added"

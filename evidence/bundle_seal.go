@@ -10,8 +10,11 @@ import (
 
 // Seal finishes the bundle: it sets the manifest's kind, format version and files (the
 // members added, ordered by path; GeneratedAt too when zero), validates it, writes
-// manifest.json in canonical form and manifest.sig signed with key as the last two
-// members, and closes the archive (not the underlying writer). A manifest that does not
+// manifest.json in canonical form and its signature by key as the last members, and
+// closes the archive (not the underlying writer). The signature is written twice, as
+// manifest.sig and as manifest.json.minisig, the name under which
+// `minisign -Vm manifest.json -P <key>` looks for it, so that command works as written
+// in the unpacked folder. A manifest that does not
 // validate is EINVALID and leaves the bundle open, so the caller may fix it and seal again.
 func (b *BundleWriter) Seal(m *Manifest, key *PackageKey) error {
 	if err := b.usable(); err != nil {
@@ -40,7 +43,11 @@ func (b *BundleWriter) Seal(m *Manifest, key *PackageKey) error {
 	if err := b.writeRaw(ManifestPath, data); err != nil {
 		return err
 	}
-	if err := b.writeRaw(SignaturePath, key.SignManifest(data, b.modified)); err != nil {
+	sig := key.SignManifest(data, b.modified)
+	if err := b.writeRaw(SignaturePath, sig); err != nil {
+		return err
+	}
+	if err := b.writeRaw(MinisigPath, sig); err != nil {
 		return err
 	}
 	b.sealed = true

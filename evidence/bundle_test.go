@@ -144,7 +144,7 @@ func checkArchive(t *testing.T, data []byte, c Compression) {
 			t.Errorf("%s reads back as %q, want %q", m.path, got, m.data)
 		}
 	}
-	want = append(want, ManifestPath, SignaturePath)
+	want = append(want, ManifestPath, SignaturePath, MinisigPath)
 	if !slices.Equal(names, want) {
 		t.Errorf("members %q, want %q", names, want)
 	}
@@ -184,6 +184,7 @@ func TestBundlePaths(t *testing.T) {
 		{strings.Repeat("a", 1025), "is longer than 1024 bytes"},
 		{ManifestPath, "is reserved for the manifest and its signature"},
 		{SignaturePath, "is reserved for the manifest and its signature"},
+		{MinisigPath, "is reserved for the manifest and its signature"},
 		{"evidence/events.csv", "was already added"},
 		{"evidence", "is a folder of another member"},
 		{"report.pdf/inner.txt", "lies in report.pdf, which is a member"},

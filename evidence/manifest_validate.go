@@ -76,7 +76,7 @@ func (m Manifest) validateFiles(v *keeptrail.Validation) map[string]Member {
 			v.Add(field+".path", "%q %s", f.Path, reason)
 			continue
 		}
-		if f.Path == ManifestPath || f.Path == SignaturePath {
+		if reserved(f.Path) {
 			v.Add(field+".path", "%s is not listed in the manifest", f.Path)
 		}
 		if _, dup := files[f.Path]; dup {

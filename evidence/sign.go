@@ -42,28 +42,29 @@ func untrustedComment(id uint64) string {
 	return "signature from keeptrail package signing key " + keyIDString(id)
 }
 
-// checkSignature verifies manifest.sig over manifest.json with pub and returns the
-// problem found, if any, naming the file to blame: manifest.sig when it is malformed, not
-// in the form SignManifest writes, made with another key or altered; manifest.json when
-// the signature is intact but the manifest is not.
-func checkSignature(manifest, sig []byte, pub ed25519.PublicKey) *Problem {
+// checkSignature verifies the signature file sigPath (manifest.sig or
+// manifest.json.minisig) over manifest.json with pub and returns the problem found, if
+// any, naming the file to blame: the signature file when it is malformed, not in the
+// form SignManifest writes, made with another key or altered; manifest.json when the
+// signature is intact but the manifest is not.
+func checkSignature(sigPath string, manifest, sig []byte, pub ed25519.PublicKey) *Problem {
 	id := KeyID(pub)
 	bad := func(path, what string) *Problem { return &Problem{Path: path, What: what} }
 	var s minisign.Signature
 	if err := s.UnmarshalText(sig); err != nil {
-		return bad(SignaturePath, "not a valid minisign signature ("+strings.TrimPrefix(err.Error(), "minisign: ")+")")
+		return bad(sigPath, "not a valid minisign signature ("+strings.TrimPrefix(err.Error(), "minisign: ")+")")
 	}
 	canonical := s
 	canonical.UntrustedComment = untrustedComment(s.KeyID)
 	if enc, err := canonical.MarshalText(); err != nil || !bytes.Equal(enc, sig) {
-		return bad(SignaturePath, "altered (not in the form Keeptrail writes)")
+		return bad(sigPath, "altered (not in the form Keeptrail writes)")
 	}
 	if s.KeyID != keyNumber(pub) {
-		return bad(SignaturePath, "signature does not verify with key "+id+" (it names key "+keyIDString(s.KeyID)+")")
+		return bad(sigPath, "signature does not verify with key "+id+" (it names key "+keyIDString(s.KeyID)+")")
 	}
 	global := append(s.Signature[:len(s.Signature):len(s.Signature)], s.TrustedComment...)
 	if !ed25519.Verify(pub, global, s.CommentSignature[:]) {
-		return bad(SignaturePath, "signature does not verify with key "+id)
+		return bad(sigPath, "signature does not verify with key "+id)
 	}
 	if want, ok := commentSHA256(s.TrustedComment); ok {
 		sum := sha256.Sum256(manifest)

@@ -143,12 +143,12 @@ func TestSignManifest(t *testing.T) {
 	if err := s.UnmarshalText(sig); err != nil || s.Algorithm != minisign.HashEdDSA {
 		t.Fatalf("algorithm %x, %v; want prehashed (ED)", s.Algorithm, err)
 	}
-	if p := checkSignature(manifest, sig, k.PublicKey()); p != nil {
+	if p := checkSignature(SignaturePath, manifest, sig, k.PublicKey()); p != nil {
 		t.Errorf("own signature: %v", p)
 	}
 	// A legacy (not prehashed) minisign signature over the same bytes verifies too.
 	legacy := minisign.SignWithComments(k.mk, manifest, trustedComment(manifest, fixtureGeneratedAt), untrustedComment(k.id))
-	if p := checkSignature(manifest, legacy, k.PublicKey()); p != nil {
+	if p := checkSignature(SignaturePath, manifest, legacy, k.PublicKey()); p != nil {
 		t.Errorf("legacy signature: %v", p)
 	}
 }

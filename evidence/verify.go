@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -58,7 +59,8 @@ func VerifyBundleFile(path string, pub ed25519.PublicKey) (Report, error) {
 }
 
 // VerifyBundle checks a compliance package offline, trusting only pub: that manifest.sig
-// is a signature over manifest.json by pub's key, and then, the manifest being authentic,
+// and manifest.json.minisig are each a signature over manifest.json by pub's key, and
+// then, the manifest being authentic (either signature verifying),
 // that every file it lists is in the archive once with its size and SHA-256, and that the
 // archive holds no other file. It reports each problem naming its file:
 //
@@ -99,16 +101,40 @@ func (rep *Report) add(path, format string, args ...any) {
 	rep.Problems = append(rep.Problems, Problem{Path: path, What: fmt.Sprintf(format, args...)})
 }
 
-// checkManifest reads manifest.json and manifest.sig, verifies the signature and decodes
-// the manifest; it returns nil after recording a problem.
+// checkManifest reads manifest.json and both copies of its signature, verifies each and
+// decodes the manifest. The manifest is authentic when either copy verifies; each copy
+// that does not is a problem of its own (one altered manifest is reported once). It
+// returns nil when the manifest is not authentic.
 func (rep *Report) checkManifest(entries map[string][]*zip.File, pub ed25519.PublicKey) *Manifest {
-	manifest, ok1 := rep.readWhole(entries, ManifestPath, maxManifestBytes)
-	sig, ok2 := rep.readWhole(entries, SignaturePath, maxSignatureBytes)
-	if !ok1 || !ok2 {
-		return nil
+	manifest, ok := rep.readWhole(entries, ManifestPath, maxManifestBytes)
+	authentic := false
+	type failure struct {
+		sigPath string
+		p       Problem
 	}
-	if p := checkSignature(manifest, sig, pub); p != nil {
-		rep.Problems = append(rep.Problems, *p)
+	var failed []failure
+	for _, sigPath := range []string{SignaturePath, MinisigPath} {
+		sig, sigOK := rep.readWhole(entries, sigPath, maxSignatureBytes)
+		if !ok || !sigOK {
+			continue
+		}
+		if p := checkSignature(sigPath, manifest, sig, pub); p != nil {
+			failed = append(failed, failure{sigPath, *p})
+		} else {
+			authentic = true
+		}
+	}
+	for _, f := range failed {
+		p := f.p
+		if authentic && p.Path == ManifestPath {
+			// The other copy verifies this manifest, so this copy signs another one.
+			p = Problem{Path: f.sigPath, What: "signs another manifest, not this manifest.json (altered)"}
+		}
+		if !slices.Contains(rep.Problems, p) {
+			rep.Problems = append(rep.Problems, p)
+		}
+	}
+	if !authentic {
 		return nil
 	}
 	m, err := DecodeManifest(manifest)
@@ -177,7 +203,7 @@ func (rep *Report) checkMembers(entries map[string][]*zip.File, order []string) 
 		}
 	}
 	for _, name := range order {
-		if listed[name] || name == ManifestPath || name == SignaturePath {
+		if listed[name] || reserved(name) {
 			continue
 		}
 		if reason := CheckPath(name); reason != "" {

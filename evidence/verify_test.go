@@ -156,6 +156,11 @@ func TestVerifyTamper(t *testing.T) {
 			[]string{"manifest.sig: signature does not verify with key " + id}},
 		tc{"delete manifest.json", rezip(t, orig, without(ManifestPath)), []string{"manifest.json: missing"}},
 		tc{"delete manifest.sig", rezip(t, orig, without(SignaturePath)), []string{"manifest.sig: missing"}},
+		tc{"flip a byte of manifest.json.minisig", rezip(t, orig, only(MinisigPath, flipMiddle)),
+			[]string{"manifest.json.minisig: signature does not verify with key " + id}},
+		tc{"delete manifest.json.minisig", rezip(t, orig, without(MinisigPath)), []string{"manifest.json.minisig: missing"}},
+		tc{"delete both signatures", rezip(t, rezip(t, orig, without(MinisigPath)), without(SignaturePath)),
+			[]string{"manifest.sig: missing", "manifest.json.minisig: missing"}},
 		tc{"add a file", rezip(t, orig, nil, fixtureMember{"extra.txt", "hello"}),
 			[]string{"extra.txt: not in manifest"}},
 		tc{"add a file with an unsafe path", rezip(t, orig, nil, fixtureMember{"../evil.sh", "rm -rf"}),
@@ -169,8 +174,19 @@ func TestVerifyTamper(t *testing.T) {
 		tc{"re-sign the manifest with another key",
 			rezip(t, orig, only(SignaturePath, func([]byte) []byte { return other.SignManifest(manifest, fixtureGeneratedAt) })),
 			[]string{"manifest.sig: signature does not verify with key " + id + " (it names key " + otherID + ")"}},
-		tc{"alter a member, rewrite the manifest and re-sign it with another key", forge(t, orig, other),
-			[]string{"manifest.sig: signature does not verify with key " + id + " (it names key " + otherID + ")"}},
+		tc{"re-sign both copies with another key", rezip(t, orig, func(n string, b []byte) ([]byte, bool) {
+			if n == SignaturePath || n == MinisigPath {
+				return other.SignManifest(manifest, fixtureGeneratedAt), true
+			}
+			return b, true
+		}), []string{
+			"manifest.sig: signature does not verify with key " + id + " (it names key " + otherID + ")",
+			"manifest.json.minisig: signature does not verify with key " + id + " (it names key " + otherID + ")",
+		}},
+		tc{"alter a member, rewrite the manifest and re-sign it with another key", forge(t, orig, other), []string{
+			"manifest.sig: signature does not verify with key " + id + " (it names key " + otherID + ")",
+			"manifest.json.minisig: signature does not verify with key " + id + " (it names key " + otherID + ")",
+		}},
 		tc{"replace the signature with text", rezip(t, orig, only(SignaturePath, func([]byte) []byte { return []byte("hello\n") })),
 			[]string{"manifest.sig: not a valid minisign signature (invalid signature)"}},
 		tc{"change the untrusted comment", rezip(t, orig, only(SignaturePath, func(b []byte) []byte {
@@ -178,7 +194,13 @@ func TestVerifyTamper(t *testing.T) {
 		})), []string{"manifest.sig: altered (not in the form Keeptrail writes)"}},
 		tc{"swap the signature for one over another manifest",
 			rezip(t, orig, only(SignaturePath, func([]byte) []byte { return key.SignManifest([]byte("{}\n"), fixtureGeneratedAt) })),
-			[]string{"manifest.json: SHA-256 mismatch (altered)"}},
+			[]string{"manifest.sig: signs another manifest, not this manifest.json (altered)"}},
+		tc{"swap both signatures for ones over another manifest", rezip(t, orig, func(n string, b []byte) ([]byte, bool) {
+			if n == SignaturePath || n == MinisigPath {
+				return key.SignManifest([]byte("{}\n"), fixtureGeneratedAt), true
+			}
+			return b, true
+		}), []string{"manifest.json: SHA-256 mismatch (altered)"}},
 		tc{"several problems at once", rezip(t, orig, func(n string, b []byte) ([]byte, bool) {
 			switch n {
 			case "evidence/escalations.ndjson", ReportPath:
@@ -230,7 +252,7 @@ func forge(t *testing.T, orig []byte, key *PackageKey) []byte {
 			return altered, true
 		case ManifestPath:
 			return data, true
-		case SignaturePath:
+		case SignaturePath, MinisigPath:
 			return key.SignManifest(data, fixtureGeneratedAt), true
 		}
 		return b, true
@@ -251,23 +273,30 @@ func mustZip(t *testing.T, data []byte) *zip.Reader {
 	return zr
 }
 
-// TestVerifyEveryByte flips each byte of manifest.json and of manifest.sig in turn: every
-// change is caught and blamed on the file that was changed.
+// TestVerifyEveryByte flips each byte of manifest.json and of each signature file in
+// turn: every change is caught and blamed on the file that was changed.
 func TestVerifyEveryByte(t *testing.T) {
 	key := testKey(1)
 	orig := rezip(t, buildFixture(t, fixtureOptions(), key), nil) // stored: quicker to copy
 	zr := mustZip(t, orig)
-	for _, name := range []string{ManifestPath, SignaturePath} {
+	step := 1
+	if testing.Short() {
+		step = 7
+	}
+	for _, name := range []string{ManifestPath, SignaturePath, MinisigPath} {
 		n := len(readMember(t, zr, name))
-		for i := 0; i < n; i++ {
-			rep := verifyBytes(t, rezip(t, orig, only(name, flip(i))), key.PublicKey())
-			if rep.OK || len(rep.Problems) != 1 || rep.Problems[0].Path != name {
-				t.Errorf("%s byte %d flipped: %q", name, i, problemStrings(rep))
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for i := 0; i < n; i += step {
+				rep := verifyBytes(t, rezip(t, orig, only(name, flip(i))), key.PublicKey())
+				if rep.OK || len(rep.Problems) != 1 || rep.Problems[0].Path != name {
+					t.Fatalf("%s byte %d flipped: %q", name, i, problemStrings(rep))
+				}
+				if name == ManifestPath && rep.Problems[0].What != "SHA-256 mismatch (altered)" {
+					t.Fatalf("manifest.json byte %d flipped: %q", i, problemStrings(rep))
+				}
 			}
-			if name == ManifestPath && rep.Problems[0].What != "SHA-256 mismatch (altered)" {
-				t.Errorf("manifest.json byte %d flipped: %q", i, problemStrings(rep))
-			}
-		}
+		})
 	}
 }
 
@@ -306,14 +335,16 @@ func TestVerifyBundleFile(t *testing.T) {
 	}
 }
 
-// TestMinisignVerifiesBundle runs Debian's minisign on the manifest and signature of a
-// bundle, as an auditor without Keeptrail would, and on an altered manifest.
+// TestMinisignVerifiesBundle runs Debian's minisign on the manifest and signatures of an
+// unpacked bundle, as an auditor without Keeptrail would: `minisign -Vm manifest.json -P
+// <key>` as written (it reads manifest.json.minisig) and with -x manifest.sig; and on an
+// altered manifest, which both refuse.
 func TestMinisignVerifiesBundle(t *testing.T) {
 	bin := requireTool(t, "minisign")
 	key := testKey(1)
 	zr := mustZip(t, buildFixture(t, fixtureOptions(), key))
 	dir := t.TempDir()
-	for _, name := range []string{ManifestPath, SignaturePath} {
+	for _, name := range []string{ManifestPath, SignaturePath, MinisigPath} {
 		if err := os.WriteFile(filepath.Join(dir, name), readMember(t, zr, name), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -322,21 +353,30 @@ func TestMinisignVerifiesBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	pubLine := strings.Split(string(key.MinisignPublicKey()), "\n")[1]
-	run := func() (string, error) {
-		cmd := exec.Command(bin, "-Vm", "manifest.json", "-x", "manifest.sig", "-P", pubLine)
+	commands := [][]string{
+		{"-Vm", "manifest.json", "-P", pubLine},
+		{"-Vm", "manifest.json", "-x", "manifest.sig", "-P", pubLine},
+		{"-Vm", "manifest.json", "-x", "manifest.sig", "-p", "keeptrail.pub"},
+	}
+	run := func(args []string) (string, error) {
+		cmd := exec.Command(bin, args...)
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	out, err := run()
-	if err != nil || !strings.Contains(out, "Signature and comment signature verified") ||
-		!strings.Contains(out, "Trusted comment: timestamp:1743489015\tfile:manifest.json\thashed\tsha256:") {
-		t.Fatalf("minisign on the untouched manifest: %v\n%s", err, out)
+	for _, args := range commands {
+		out, err := run(args)
+		if err != nil || !strings.Contains(out, "Signature and comment signature verified") ||
+			!strings.Contains(out, "Trusted comment: timestamp:1743489015\tfile:manifest.json\thashed\tsha256:") {
+			t.Errorf("minisign %q on the untouched manifest: %v\n%s", args, err, out)
+		}
 	}
 	mpath := filepath.Join(dir, ManifestPath)
 	b, _ := os.ReadFile(mpath)
 	os.WriteFile(mpath, flipMiddle(b), 0o644)
-	if out, err := run(); err == nil || !strings.Contains(out, "Signature verification failed") {
-		t.Errorf("minisign on an altered manifest: %v\n%s", err, out)
+	for _, args := range commands {
+		if out, err := run(args); err == nil || !strings.Contains(out, "Signature verification failed") {
+			t.Errorf("minisign %q on an altered manifest: %v\n%s", args, err, out)
+		}
 	}
 }
