@@ -56,6 +56,13 @@ func (s *Server) routes() {
 	api("POST /api/v1/escalations/{id}/reassign", s.escalationReassign)
 	api("POST /api/v1/escalations/{id}/resolve", s.escalationResolve)
 
+	// Compliance frameworks: built-in SOC 2 and HIPAA, custom templates (web/frameworks.go).
+	api("GET /api/v1/frameworks", s.frameworkList)
+	api("POST /api/v1/frameworks", s.frameworkCreate)
+	api("GET /api/v1/frameworks/{name}", s.frameworkShow)
+	api("PUT /api/v1/frameworks/{name}", s.frameworkUpdate)
+	api("DELETE /api/v1/frameworks/{name}", s.frameworkDelete)
+
 	// Policy compliance status and the compliance score.
 	api("GET /api/v1/compliance/status", s.complianceStatus)
 	api("GET /api/v1/compliance/score", s.complianceScore)
