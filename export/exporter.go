@@ -229,6 +229,9 @@ func write[R any](ctx context.Context, x *Exporter, s Spec, p *keeptrail.Princip
 			begin, consume)
 	}
 	if err == nil {
+		err = ctx.Err() // canceled after the last row: still canceled
+	}
+	if err == nil {
 		err = enc.finish()
 	}
 	if err != nil {

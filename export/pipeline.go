@@ -103,6 +103,9 @@ func pipeline[R any](ctx context.Context, st keeptrail.Store,
 		return stop(err)
 	}
 	for b := range full {
+		if err := ctx.Err(); err != nil {
+			return stop(err)
+		}
 		for i := range b {
 			if err := consume(&b[i]); err != nil {
 				return stop(err)

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -15,9 +16,12 @@ import (
 // reader runs at most one slice ahead of the writer.
 const (
 	sliceReaders = 2
-	sliceRows    = 32 << 10
 	maxSlices    = 4096
 )
+
+// sliceRows is the rows per slice aimed at (a variable so that tests can cut small
+// populations into several slices).
+var sliceRows int64 = 32 << 10
 
 // sliceBounds cuts [start, end) into k slices of equal length (the last takes the rest).
 func sliceBounds(start, end time.Time, k int) []time.Time {
@@ -48,7 +52,7 @@ func pipelineSliced[R any](ctx context.Context, pv keeptrail.ParallelViewer,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type batch = []R
-	perReader := sliceRows/batchRows + 2
+	perReader := int(sliceRows/batchRows) + 2
 	started := make(chan struct {
 		snap   snapshot
 		slices int
@@ -94,13 +98,18 @@ func pipelineSliced[R any](ctx context.Context, pv keeptrail.ParallelViewer,
 			return nil
 		})
 	}()
-	stop := func(err error) error {
-		cancel()
+	// drain waits for the readers to end and for the snapshot to close.
+	drain := func() error {
 		for _, c := range chans {
 			for range c {
 			}
 		}
-		<-done
+		return <-done
+	}
+	// stop ends the readers after a failure here.
+	stop := func(err error) error {
+		cancel()
+		drain()
 		return err
 	}
 	var k int
@@ -118,10 +127,18 @@ func pipelineSliced[R any](ctx context.Context, pv keeptrail.ParallelViewer,
 		for {
 			b, ok := <-c
 			if !ok {
-				return stop(<-done)
+				// A reader ended early: its error (or the other's) comes from the snapshot.
+				cancel()
+				if err := drain(); err != nil {
+					return err
+				}
+				return errors.New("export: a reader ended before its slice")
 			}
 			if b == nil {
 				break // end of slice i
+			}
+			if err := ctx.Err(); err != nil {
+				return stop(err)
 			}
 			for r := range b {
 				if err := consume(&b[r]); err != nil {
@@ -135,7 +152,7 @@ func pipelineSliced[R any](ctx context.Context, pv keeptrail.ParallelViewer,
 			}
 		}
 	}
-	return stop(nil)
+	return drain()
 }
 
 // readSlices reads slices j, j+n, j+2n ... of k into out, each followed by a nil batch.

@@ -383,6 +383,7 @@ func (r *remote) downloadTo(ctx context.Context, path, out string, job keeptrail
 
 // exportServeOptions are the settings of the export workers and notifications in serve.
 type exportServeOptions struct {
+	maxDays    int
 	workers    int
 	maxActive  int
 	lease      time.Duration
@@ -398,6 +399,8 @@ func (a *app) exportServeFlags(cmd *cobra.Command, o *exportServeOptions) {
 		"export jobs run at once by this process (env KEEPTRAIL_EXPORT_WORKERS)")
 	f.IntVar(&o.maxActive, "export-max-active", int(envInt64("KEEPTRAIL_EXPORT_MAX_ACTIVE", export.DefaultMaxActive)),
 		"queued and running exports one user or API key may have (env KEEPTRAIL_EXPORT_MAX_ACTIVE)")
+	f.IntVar(&o.maxDays, "export-max-days", int(envInt64("KEEPTRAIL_EXPORT_MAX_DAYS", int64(export.DefaultMaxRange/(24*time.Hour)))),
+		"longest period an export spec may cover, in days (env KEEPTRAIL_EXPORT_MAX_DAYS)")
 	f.DurationVar(&o.lease, "export-lease", export.DefaultLease,
 		"how long a worker holds an export between progress writes; a dead worker's export restarts after it")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("KEEPTRAIL_PUBLIC_URL"),
@@ -451,7 +454,8 @@ func (a *app) startExports(db *sqlstore.DB, srv *web.Server, o exportServeOption
 				n := &export.Notifier{Mailer: mailer, Webhook: hook, Links: signer, BaseURL: base}
 				q := export.NewJobs(export.New(db, export.Options{Version: version()}), export.JobsOptions{
 					Artifacts: arts, MaxActive: o.maxActive, Lease: o.lease, Notifier: n, Logger: log})
-				srv.SetExports(web.ExportConfig{Jobs: q, Notifier: n})
+				lim := export.Limits{MaxRange: time.Duration(max(1, o.maxDays)) * 24 * time.Hour}
+				srv.SetExports(web.ExportConfig{Jobs: q, Notifier: n, Limits: lim})
 				return &exportService{jobs: q, artifacts: arts, workers: o.workers}, nil
 			}
 		}
