@@ -153,7 +153,7 @@ func checkArchive(t *testing.T, data []byte, c Compression) {
 	}
 }
 
-func readMember(t *testing.T, zr *zip.Reader, name string) []byte {
+func readMember(t testing.TB, zr *zip.Reader, name string) []byte {
 	t.Helper()
 	rc, err := zr.Open(name)
 	if err != nil {

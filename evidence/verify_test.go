@@ -264,7 +264,7 @@ func forge(t *testing.T, orig []byte, key *PackageKey) []byte {
 	return forged
 }
 
-func mustZip(t *testing.T, data []byte) *zip.Reader {
+func mustZip(t testing.TB, data []byte) *zip.Reader {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
