@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
@@ -228,7 +229,7 @@ func (b *BundleWriter) write(p string, r io.Reader, counter rowCounter) (Member,
 // writeRaw adds a member that is not listed in the manifest (the manifest and its
 // signature).
 func (b *BundleWriter) writeRaw(p string, data []byte) error {
-	if _, err := b.write(p, strings.NewReader(string(data)), nil); err != nil {
+	if _, err := b.write(p, bytes.NewReader(data), nil); err != nil {
 		b.err = fmt.Errorf("bundle member %s: %w", p, err)
 		return b.err
 	}
