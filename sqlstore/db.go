@@ -39,6 +39,10 @@ type DB struct {
 	log   *slog.Logger
 
 	prepared preparedStatements // driver-level statements of the ingest hot path
+
+	// committer groups concurrent Update calls into shared transactions (SQLite only;
+	// see groupcommit.go).
+	committer *committer
 }
 
 var _ keeptrail.Store = (*DB)(nil)
@@ -146,6 +150,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	db.write, db.read = write, read
+	db.committer = newCommitter(db)
 	return nil
 }
 
@@ -157,6 +162,9 @@ func (db *DB) Dialect() string { return db.d.name }
 
 // Close releases the database.
 func (db *DB) Close() error {
+	if db.committer != nil {
+		db.committer.close()
+	}
 	db.prepared.closeAll()
 	err := db.write.Close()
 	if db.read != db.write {
@@ -171,6 +179,9 @@ func (db *DB) Close() error {
 // connection; PostgreSQL: READ COMMITTED). An error from fn, or a panic, rolls it back;
 // fn's error is returned as it is.
 func (db *DB) Update(ctx context.Context, fn func(keeptrail.Tx) error) error {
+	if db.committer != nil {
+		return db.committer.update(ctx, fn)
+	}
 	return db.run(ctx, db.write, db.d.updateOpts, true, fn)
 }
 

@@ -1,0 +1,225 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	keeptrail "github.com/keeptrail/keeptrail"
+)
+
+// SQLite allows one writer at a time, and every commit writes to the WAL each page the
+// transaction dirtied and then fsyncs. Ingest batches with random request ids dirty one
+// page of the request_id index per event, so many small commits write the same pages
+// over and over. The committer below lets concurrent Update calls share one transaction
+// (group commit): the calls that queued while the previous transaction was committing run
+// one after another in the next one, each inside its own SAVEPOINT, and one COMMIT makes
+// them all durable. For each caller the meaning of Update is unchanged: its function's
+// writes are atomic (an error or panic rolls back to its savepoint, leaving the others'
+// writes alone), they are durable when Update returns nil, and a function that never
+// started because its caller's context ended is never run later.
+
+// maxGroup bounds how many Update calls share one transaction.
+const maxGroup = 64
+
+// errCommitterClosed is returned by Update after Close.
+var errCommitterClosed = errors.New("sqlstore: database is closed")
+
+// Call states.
+const (
+	callQueued int32 = iota
+	callRunning
+	callAbandoned
+)
+
+// writeCall is one Update waiting for, or running in, a group transaction.
+type writeCall struct {
+	ctx   context.Context
+	fn    func(keeptrail.Tx) error
+	state atomic.Int32
+	done  chan struct{}
+
+	err      error
+	panicked bool
+	panicVal any
+}
+
+// committer runs the group transactions of one SQLite database.
+type committer struct {
+	db    *DB
+	calls chan *writeCall
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
+}
+
+func newCommitter(db *DB) *committer {
+	c := &committer{db: db, calls: make(chan *writeCall, maxGroup), stop: make(chan struct{})}
+	c.wg.Go(c.loop)
+	return c
+}
+
+// close stops the committer after the group in progress; queued calls are refused.
+func (c *committer) close() {
+	c.once.Do(func() { close(c.stop) })
+	c.wg.Wait()
+	for {
+		select {
+		case w := <-c.calls:
+			w.finish(errCommitterClosed)
+		default:
+			return
+		}
+	}
+}
+
+// update queues fn and waits for its outcome.
+func (c *committer) update(ctx context.Context, fn func(keeptrail.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w := &writeCall{ctx: ctx, fn: fn, done: make(chan struct{})}
+	select {
+	case c.calls <- w:
+	case <-c.stop:
+		return errCommitterClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		// Still queued: withdraw, and the committer will skip it. Already running: its
+		// outcome decides, so wait for it.
+		if w.state.CompareAndSwap(callQueued, callAbandoned) {
+			return ctx.Err()
+		}
+		<-w.done
+	case <-c.stop:
+		if w.state.CompareAndSwap(callQueued, callAbandoned) {
+			return errCommitterClosed
+		}
+		<-w.done
+	}
+	if w.panicked {
+		panic(w.panicVal)
+	}
+	return w.err
+}
+
+func (w *writeCall) finish(err error) {
+	w.err = err
+	close(w.done)
+}
+
+func (c *committer) loop() {
+	for {
+		var first *writeCall
+		select {
+		case first = <-c.calls:
+		case <-c.stop:
+			return
+		}
+		group := []*writeCall{first}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case w := <-c.calls:
+				group = append(group, w)
+			default:
+				break gather
+			}
+		}
+		c.run(group)
+	}
+}
+
+// run executes one group transaction and delivers every call's outcome.
+func (c *committer) run(group []*writeCall) {
+	live := group[:0]
+	for _, w := range group {
+		if w.state.CompareAndSwap(callQueued, callRunning) {
+			live = append(live, w)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	db := c.db
+	ctx := context.Background()
+	deliver := func(ws []*writeCall, err error) {
+		for _, w := range ws {
+			w.finish(err)
+		}
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		deliver(live, fmt.Errorf("get database connection: %w", err))
+		return
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, db.d.updateOpts)
+	if err != nil {
+		deliver(live, fmt.Errorf("begin transaction: %w", err))
+		return
+	}
+	var ok []*writeCall // calls whose writes wait for the commit
+	for i, w := range live {
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT keeptrail_update"); err != nil {
+			sqlTx.Rollback()
+			deliver(ok, fmt.Errorf("group transaction aborted: %w", err))
+			deliver(live[i:], fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		// Once started, a call runs to completion: an interrupted statement inside an
+		// explicit transaction can roll back the whole transaction, and with it the
+		// other callers' writes.
+		t := &tx{ctx: context.WithoutCancel(w.ctx), db: db, conn: conn, tx: sqlTx, now: keeptrail.TruncTime(db.now())}
+		ferr, panicked, pval := callUpdate(w.fn, t)
+		if ferr == nil && !panicked {
+			if _, err := sqlTx.ExecContext(ctx, "RELEASE keeptrail_update"); err != nil {
+				sqlTx.Rollback()
+				deliver(ok, fmt.Errorf("group transaction aborted: %w", err))
+				deliver(live[i:], fmt.Errorf("release savepoint: %w", err))
+				return
+			}
+			ok = append(ok, w)
+			continue
+		}
+		// Undo this call's writes only. If SQLite already rolled the whole transaction
+		// back (disk full, I/O error), the savepoint is gone and so are the others' writes.
+		_, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO keeptrail_update")
+		if rerr == nil {
+			_, rerr = sqlTx.ExecContext(ctx, "RELEASE keeptrail_update")
+		}
+		w.err, w.panicked, w.panicVal = ferr, panicked, pval
+		close(w.done)
+		if rerr != nil {
+			sqlTx.Rollback()
+			deliver(ok, fmt.Errorf("group transaction aborted by a failed write: %w", errors.Join(ferr, rerr)))
+			deliver(live[i+1:], fmt.Errorf("group transaction aborted by a failed write: %w", errors.Join(ferr, rerr)))
+			return
+		}
+	}
+	if len(ok) == 0 {
+		sqlTx.Rollback()
+		return
+	}
+	if err := sqlTx.Commit(); err != nil {
+		deliver(ok, fmt.Errorf("commit transaction: %w", err))
+		return
+	}
+	deliver(ok, nil)
+}
+
+// callUpdate runs fn, turning a panic into a value to re-raise in the caller's goroutine.
+func callUpdate(fn func(keeptrail.Tx) error, t *tx) (err error, panicked bool, val any) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked, val = true, r
+		}
+	}()
+	return fn(t), false, nil
+}
