@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/keeptrail/keeptrail"
@@ -10,6 +11,9 @@ import (
 // writeEvents stores the batch's decision events and opens the escalations of the
 // escalated ones that are new.
 func (r *run) writeEvents(tx keeptrail.Tx) error {
+	if err := r.registerInOrder(tx); err != nil {
+		return err
+	}
 	evs := r.evBuf[:0]
 	for i := range r.events {
 		le := &r.events[i]
@@ -187,6 +191,54 @@ func (r *run) writeAudit(tx keeptrail.Tx) error {
 			return fmt.Errorf("ingest: append audit entry: %w", err)
 		}
 		r.tx.accepted++
+	}
+	return nil
+}
+
+// registerInOrder resolves the batch's teams, then its gateways, each in sorted name
+// order, before any event is written. Registering a new name locks its unique index
+// entry until commit; two concurrent requests that registered the same new names in
+// different orders would wait for each other forever (PostgreSQL reports a deadlock and
+// one request fails). One global order makes that cycle impossible. A gateway is
+// registered in the team of the first line that names it, as the line loop would.
+func (r *run) registerInOrder(tx keeptrail.Tx) error {
+	var teams []string
+	seenTeam := map[string]bool{}
+	gatewayTeam := map[string]string{}
+	var gateways []string
+	for i := range r.events {
+		ev := &r.events[i].ev
+		if _, ok := r.txTeams[ev.Team]; !ok {
+			if _, ok := r.teams[ev.Team]; !ok && !seenTeam[ev.Team] {
+				seenTeam[ev.Team] = true
+				teams = append(teams, ev.Team)
+			}
+		}
+		if _, ok := gatewayTeam[ev.Gateway]; !ok {
+			if _, cached := r.cachedGateway(ev.Gateway); !cached {
+				gatewayTeam[ev.Gateway] = ev.Team
+				gateways = append(gateways, ev.Gateway)
+			}
+		}
+	}
+	slices.Sort(teams)
+	for _, name := range teams {
+		if _, _, err := r.team(tx, name); err != nil {
+			return err
+		}
+	}
+	slices.Sort(gateways)
+	for _, name := range gateways {
+		team, reason, err := r.team(tx, gatewayTeam[name])
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			continue // the line loop rejects these lines
+		}
+		if _, _, err := r.eventGateway(tx, name, team.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
