@@ -90,11 +90,8 @@ REST="g.name AS gateway, t.name AS team, e.user_name AS user, e.model, e.decisio
 SAME_SQLITE="SELECT strftime('%Y-%m-%dT%H:%M:%S', e.occurred_at / 1000000, 'unixepoch') || printf('.%06dZ', e.occurred_at % 1000000) AS time, e.request_id, $REST $JOIN $WHERE"
 SAME_PG="SELECT to_char(to_timestamp(e.occurred_at / 1e6) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS time, e.request_id, $REST $JOIN $WHERE"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$EVENTS" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-best() { printf '%s\n' "$@" | sort -g | head -1; }
 
 # prepare DSN: migrate, register gateways and teams, load the events natively.
 prepare() {
@@ -117,20 +114,21 @@ native_count() {
 	esac
 }
 
-# ours DSN: sets OURS (best seconds) and RSS (peak KiB of the best run).
+# ours DSN: sets OURS (best seconds), RSS (peak KiB) and OURS_CPU of the best run.
 ours() {
-	local dsn=$1 times=() t rss_best="" t_best=""
+	local dsn=$1 t rss cpu rss_best="" t_best=""
 	for _ in $(seq "$REPEAT"); do
 		rm -f "$WORK/ours.csv" "$WORK/ours.csv.manifest.json"
 		/usr/bin/time -v -o "$WORK/time.txt" "$KT" export --db "$dsn" --data-dir "$WORK/data" --type events \
 			--start "$FROM" --end "$TO" --format csv -o "$WORK/ours.csv" >/dev/null
 		t=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$WORK/time.txt")
 		rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time.txt")
+		cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$WORK/time.txt")
 		if [ -z "$t_best" ] || awk -v a="$t" -v b="$t_best" 'BEGIN { exit !(a < b) }'; then
 			t_best=$t
 			rss_best=$rss
+			OURS_CPU=$cpu
 		fi
-		times+=("$t")
 	done
 	OURS=$t_best
 	RSS=$rss_best
@@ -139,19 +137,22 @@ ours() {
 	[ "$rows" -eq "$EVENTS" ] || die "our export of $dsn has $rows rows, want $EVENTS"
 }
 
-# native DSN SQL OUT: sets NATIVE (best seconds).
+# native DSN SQL OUT: sets NATIVE (best seconds) and NATIVE_CPU.
 native() {
-	local dsn=$1 sql=$2 out=$3 t0 t1 times=()
+	local dsn=$1 sql=$2 out=$3 best_t="" t u sy cpu
 	for _ in $(seq "$REPEAT"); do
-		t0=$(now)
 		case $dsn in
-		postgres://*) psql -X -q "$dsn" -c "COPY ($sql) TO STDOUT WITH CSV HEADER" >"$out" ;;
-		*) sqlite3 -csv -header "$dsn" "$sql" >"$out" ;;
+		postgres://*) /usr/bin/time -f "%e %U %S" -o "$WORK/ntime.txt" psql -X -q "$dsn" -c "COPY ($sql) TO STDOUT WITH CSV HEADER" >"$out" ;;
+		*) /usr/bin/time -f "%e %U %S" -o "$WORK/ntime.txt" sqlite3 -csv -header "$dsn" "$sql" >"$out" ;;
 		esac
-		t1=$(now)
-		times+=("$(elapsed "$t0" "$t1")")
+		read -r t u sy <"$WORK/ntime.txt"
+		cpu=$(awk -v a="$u" -v b="$sy" 'BEGIN { printf "%.2f", a + b }')
+		if [ -z "$best_t" ] || awk -v a="$t" -v b="$best_t" 'BEGIN { exit !(a < b) }'; then
+			best_t=$t
+			NATIVE_CPU=$cpu
+		fi
 	done
-	NATIVE=$(best "${times[@]}")
+	NATIVE=$best_t
 }
 
 # same_data compares our file with the native "same" file, data rows only, after
@@ -199,12 +200,13 @@ for db in $DATABASES; do
 	say "$db: native, raw columns ($REPEAT runs)"
 	native "$dsn" "$RAW" "$WORK/raw.csv"
 	raw=$NATIVE
+	raw_cpu=$NATIVE_CPU
 	say "$db: native, the same columns ($REPEAT runs)"
 	native "$dsn" "${sql_same}" "$WORK/same.csv"
 	same=$NATIVE
 	checked=$(same_data) || die "$db: our file and the native file differ"
 	say "$db: $checked data rows equal the native file's"
-	results+=("$db $OURS $raw $same $RSS")
+	results+=("$db $OURS $raw $same $RSS $OURS_CPU $raw_cpu")
 	if [ "$db" = postgres ]; then
 		bash scripts/testpg.sh stop "$pgdir" >/dev/null
 		pgdir=""
@@ -212,10 +214,12 @@ for db in $DATABASES; do
 done
 
 echo
-printf '%-9s %9s %11s | %9s %11s %6s | %9s %11s %6s | %9s\n' database "ours s" "ours rows/s" "raw s" "raw rows/s" ratio "same s" "same rows/s" ratio "peak RSS"
+printf '%-9s %9s %11s | %9s %11s %6s | %9s %11s %6s | %9s | %8s %8s\n' database "ours s" "ours rows/s" "raw s" "raw rows/s" ratio \
+	"same s" "same rows/s" ratio "peak RSS" "ours cpu" "raw cpu"
 for r in "${results[@]}"; do
-	read -r db o raw same rss <<<"$r"
-	printf '%-9s %9s %11s | %9s %11s %6s | %9s %11s %6s | %6d MiB\n' "$db" "$o" "$(rate "$o")" "$raw" "$(rate "$raw")" \
-		"$(ratio "$o" "$raw")" "$same" "$(rate "$same")" "$(ratio "$o" "$same")" "$((rss / 1024))"
+	read -r db o raw same rss ocpu rcpu <<<"$r"
+	printf '%-9s %9s %11s | %9s %11s %6s | %9s %11s %6s | %5d MiB | %8s %8s\n' "$db" "$o" "$(rate "$o")" "$raw" "$(rate "$raw")" \
+		"$(ratio "$o" "$raw")" "$same" "$(rate "$same")" "$(ratio "$o" "$same")" "$((rss / 1024))" "$ocpu" "$rcpu"
 done
-echo "($EVENTS events, best of $REPEAT runs; ratio = ours / native time, target <= 1.5; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "($EVENTS events, best of $REPEAT runs; ratio = ours / native wall time, target <= 1.5; cpu = user + sys seconds of the"
+echo " client process (for psql the server's work is not in it); load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"

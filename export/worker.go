@@ -158,10 +158,14 @@ var (
 	errLeaseLost = errors.New("export lease lost to another worker")
 )
 
-// heartbeat writes progress and extends the lease every third of a lease until ctx
-// ends; it cancels the job when it was canceled or its lease was lost.
+// progressInterval is the longest time between progress writes of a running job.
+const progressInterval = time.Second
+
+// heartbeat writes progress and extends the lease every second (or third of a lease,
+// if that is shorter) until ctx ends; it cancels the job when it was canceled or its lease
+// was lost.
 func (q *Jobs) heartbeat(ctx context.Context, id int64, rows, bytes *atomic.Int64, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(q.opt.Lease / 3)
+	t := time.NewTicker(min(progressInterval, q.opt.Lease/3))
 	defer t.Stop()
 	for {
 		select {
