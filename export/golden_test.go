@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,6 +111,47 @@ func TestGoldenPDFText(t *testing.T) {
 		"=cmd|' /C calc'!A0", "auth.login_failed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("pdftotext output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestEmptyExports: a period without rows gives a header-only CSV, a JSON document with
+// an empty rows array, an empty NDJSON file and a PDF that says so.
+func TestEmptyExports(t *testing.T) {
+	db := testdb.SQLite(t)
+	loadFixture(t, db)
+	x := New(db, Options{})
+	for _, format := range []Format{FormatCSV, FormatJSON, FormatNDJSON, FormatPDF} {
+		s, err := FromFlags(Flags{Type: "audit_log", Format: string(format), Start: "2024-01-01", End: "2024-01-31"}, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		res, err := x.Write(context.Background(), s, adminPrincipal, &out, nil)
+		if err != nil || res.Rows != 0 || res.Population != 0 {
+			t.Fatalf("%s: %+v, %v", format, res, err)
+		}
+		switch format {
+		case FormatCSV:
+			if out.String() != "seq,time,actor_kind,actor,action,category,team,target,severity,source_ip,outcome,details,prev_hash,hash\r\n" {
+				t.Fatalf("empty csv %q", out.String())
+			}
+		case FormatJSON:
+			var doc struct {
+				Export struct{ Population int64 }
+				Rows   []json.RawMessage
+			}
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Rows == nil || len(doc.Rows) != 0 || !strings.HasSuffix(out.String(), `,"rows":[]}`+"\n") {
+				t.Fatalf("empty json %q: %v", out.String(), err)
+			}
+		case FormatNDJSON:
+			if out.Len() != 0 {
+				t.Fatalf("empty ndjson %q", out.String())
+			}
+		case FormatPDF:
+			if !bytes.HasPrefix(out.Bytes(), []byte("%PDF-")) {
+				t.Fatalf("empty pdf starts %q", out.Bytes()[:min(8, out.Len())])
+			}
 		}
 	}
 }
