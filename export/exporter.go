@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/keeptrail/keeptrail"
@@ -71,7 +72,36 @@ type Result struct {
 	FirstSeq, LastSeq int64
 }
 
-// errNotSupported answers compliance_package specs until the packages land.
+// Packager writes compliance packages (type compliance_package). Package evidence
+// implements it (evidence.ExportPackager); the program registers one with
+// RegisterPackager, since evidence builds on export and export cannot import it.
+type Packager interface {
+	// WritePackage writes the package s asks for, as p sees the data and generated at
+	// at, to w. Result.Rows and Population count the evidence files.
+	WritePackage(ctx context.Context, s Spec, p *keeptrail.Principal, at time.Time, w io.Writer) (Result, error)
+}
+
+type packagerBox struct{ p Packager }
+
+var packager atomic.Pointer[packagerBox]
+
+// RegisterPackager makes compliance_package specs run through pk (nil removes it).
+func RegisterPackager(pk Packager) {
+	if pk == nil {
+		packager.Store(nil)
+		return
+	}
+	packager.Store(&packagerBox{pk})
+}
+
+func registeredPackager() Packager {
+	if b := packager.Load(); b != nil {
+		return b.p
+	}
+	return nil
+}
+
+// errNotSupported answers compliance_package specs when no Packager is registered.
 var errNotSupported = &keeptrail.Error{Code: keeptrail.EINVALID, Message: "invalid export spec",
 	Fields: []keeptrail.FieldError{{Field: "export.type", Reason: "compliance_package is not yet supported"}}}
 
@@ -95,7 +125,7 @@ func checkPrincipal(s Spec, p *keeptrail.Principal) error {
 	if !p.Role.Can(keeptrail.ActExport) {
 		return &denial{reason: fmt.Sprintf("role %s may not export", p.Role)}
 	}
-	if s.Type == TypeCompliancePackage {
+	if s.Type == TypeCompliancePackage && registeredPackager() == nil {
 		return errNotSupported
 	}
 	return nil
@@ -133,6 +163,12 @@ func (x *Exporter) Write(ctx context.Context, s Spec, p *keeptrail.Principal, w 
 	case TypeConfigurations:
 		res, err = write(ctx, x, s, p, cw, progress, configurationColumns, keeptrail.Tx.CountConfigurationChanges,
 			keeptrail.Tx.ExportConfigurationChanges, nil)
+	case TypeCompliancePackage:
+		pk := registeredPackager()
+		if pk == nil {
+			return Result{}, errNotSupported
+		}
+		res, err = pk.WritePackage(ctx, s, p, x.opt.Now(), cw)
 	default:
 		return Result{}, fmt.Errorf("export: type %q has no writer", s.Type)
 	}

@@ -1,0 +1,72 @@
+package evidence_test
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/keeptrail/keeptrail"
+	"github.com/keeptrail/keeptrail/evidence"
+	"github.com/keeptrail/keeptrail/export"
+	"github.com/keeptrail/keeptrail/internal/testdb"
+)
+
+// TestProductPageExample runs the product page's YAML example, as written, through the
+// export engine: the result is a SOC 2 package (the default framework) that verifies,
+// with the five included sections' files.
+func TestProductPageExample(t *testing.T) {
+	fx := newPackageFixture(t, testdb.SQLite(t))
+	export.RegisterPackager(evidence.ExportPackager{Packager: fx.pkg})
+	t.Cleanup(func() { export.RegisterPackager(nil) })
+	yaml, err := os.ReadFile("testdata/package/product-page.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := export.ParseYAML(yaml, export.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := export.New(fx.db, export.Options{Version: "test", Now: func() time.Time { return pkgGeneratedAt }})
+	p := keeptrail.PrincipalFromContext(fx.ctx)
+	if err := x.Check(fx.ctx, spec, p); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	var buf bytes.Buffer
+	res, err := x.Write(fx.ctx, spec, p, &buf, nil)
+	if err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	bundle := buf.Bytes()
+	rep, err := evidence.VerifyBundle(bytes.NewReader(bundle), int64(len(bundle)), fx.pub)
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %v %+v", err, rep.Problems)
+	}
+	if rep.Manifest.Framework.Name != "soc2" {
+		t.Errorf("framework %q, want soc2", rep.Manifest.Framework.Name)
+	}
+	names := memberNames(t, bundle)
+	for _, f := range []string{evidence.FileAuditLog, evidence.FileEventsSummary, evidence.FileEscalations,
+		evidence.FileConfigurations, evidence.FilePolicyStatus, evidence.ReportPath} {
+		if !slices.Contains(names, f) {
+			t.Errorf("bundle lacks %s", f)
+		}
+	}
+	if res.Rows != int64(len(rep.Manifest.Files)) || res.Bytes != int64(len(bundle)) {
+		t.Errorf("result rows %d bytes %d; manifest files %d, bundle %d bytes", res.Rows, res.Bytes, len(rep.Manifest.Files), len(bundle))
+	}
+	again, err := x.Write(fx.ctx, spec, p, &buf, nil)
+	_ = again
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bundle, buf.Bytes()[len(bundle):]) {
+		t.Errorf("the export engine gave another bundle for the same spec and time")
+	}
+
+	export.RegisterPackager(nil)
+	if err := x.Check(fx.ctx, spec, p); keeptrail.ErrorCode(err) != keeptrail.EINVALID {
+		t.Errorf("without a packager: %v", err)
+	}
+}
