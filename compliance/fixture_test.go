@@ -283,7 +283,6 @@ func buildFixture(t *testing.T, db *sqlstore.DB) fixtureIDs {
 		}
 		return tx.CreateEscalations(es)
 	})
-	settle(t, db)
 	return ids
 }
 
@@ -292,12 +291,6 @@ func update(t *testing.T, db *sqlstore.DB, fn func(tx keeptrail.Tx) error) {
 	if err := db.Update(context.Background(), fn); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// settle builds the rollups of rows stored before InsertEvents maintained them.
-func settle(t *testing.T, db *sqlstore.DB) {
-	t.Helper()
-	update(t, db, func(tx keeptrail.Tx) error { return tx.RebuildComplianceRollups() })
 }
 
 // fixtureService is a service over the fixture with the fixture's clock and a one-day window.

@@ -179,7 +179,6 @@ func randomOrganization(t *testing.T, db *sqlstore.DB, rng *rand.Rand) *organiza
 			return tx.InsertHeartbeats(hbs)
 		})
 	}
-	settle(t, db)
 	org.addEscalations(t, db, rng, 300)
 	return org
 }

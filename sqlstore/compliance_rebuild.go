@@ -105,7 +105,9 @@ func (t *tx) rebuildMonthRollups() error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read day rollups: %w", err)
 	}
-	return t.upsertEventTallies("compliance_event_months", "month", months)
+	var w upsertWriter
+	w.eventTallies(t, "compliance_event_months", "month", months)
+	return w.flush(t)
 }
 
 // rebuildRuleRollups counts the rules matched by every stored event.
@@ -141,10 +143,9 @@ func (t *tx) rebuildRuleRollups() error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read matched rules: %w", err)
 	}
+	var w upsertWriter
 	for i, l := range rollupLevels {
-		if err := t.upsertRuleTallies(l.rules, l.bucket, r.rules[i]); err != nil {
-			return err
-		}
+		w.ruleTallies(t, l.rules, l.bucket, r.rules[i])
 	}
-	return nil
+	return w.flush(t)
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	keeptrail "github.com/keeptrail/keeptrail"
 )
 
@@ -27,8 +29,10 @@ func monthOf(us int64) int64 {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 }
 
-// rollupRows is how many rows one rollup upsert statement carries.
-const rollupRows = 400
+// maxRollupChunk is the most rows one rollup upsert statement carries. Like the event
+// insert, rows are written in chunks whose sizes are powers of two, so that a table needs
+// at most 9 distinct statements, which the drivers prepare once and keep.
+const maxRollupChunk = 256
 
 // eventKey is one row of compliance_event_hours, _days or _months.
 type eventKey struct {
@@ -160,28 +164,86 @@ func (t *tx) rollUpHeartbeats(hbs []keeptrail.Heartbeat) error {
 
 // addRollup adds r to the rollup tables. Rows are written in key order, so concurrent
 // PostgreSQL transactions lock shared rows in the same order and cannot deadlock on them.
+// On PostgreSQL the statements go in one round trip (a pgx batch).
 func (t *tx) addRollup(r *rollup) error {
+	var w upsertWriter
 	for i, l := range rollupLevels {
-		if err := t.upsertEventTallies(l.events, l.bucket, r.events[i]); err != nil {
-			return err
-		}
-		if err := t.upsertRuleTallies(l.rules, l.bucket, r.rules[i]); err != nil {
-			return err
-		}
+		w.eventTallies(t, l.events, l.bucket, r.events[i])
+		w.ruleTallies(t, l.rules, l.bucket, r.rules[i])
 	}
-	return t.upsertGatewayTallies(r.gatewayHours)
+	w.gatewayTallies(t, r.gatewayHours)
+	return w.flush(t)
 }
 
-// upsertSQLCache holds the upsert statements by table and row count.
-var upsertSQLCache sync.Map // struct{table string; rows int} -> string
+// upsertWriter collects upsert statements to run together.
+type upsertWriter struct {
+	stmts []upsertStmt
+}
+
+type upsertStmt struct {
+	table, sql string
+	args       []any
+}
+
+// add queues args (cols values per row, n rows) as upserts in chunks of power-of-two sizes.
+func (w *upsertWriter) add(t *tx, table string, keys, sums []string, n int, args []any) {
+	cols := len(keys) + len(sums)
+	for start := 0; start < n; {
+		size := 1
+		for size*2 <= n-start && size*2 <= maxRollupChunk {
+			size *= 2
+		}
+		end := start + size
+		w.stmts = append(w.stmts, upsertStmt{table, t.upsertSQL(table, keys, sums, size), args[start*cols : end*cols]})
+		start = end
+	}
+}
+
+// flush runs the queued statements: on PostgreSQL as one pgx batch on the transaction's
+// connection, elsewhere one after the other.
+func (w *upsertWriter) flush(t *tx) error {
+	if len(w.stmts) == 0 {
+		return nil
+	}
+	if t.db.d.name != "postgres" {
+		for _, s := range w.stmts {
+			if _, err := t.tx.ExecContext(t.ctx, s.sql, s.args...); err != nil {
+				return fmt.Errorf("add to %s: %w", s.table, err)
+			}
+		}
+		return nil
+	}
+	return t.conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection %T is not pgx", dc)
+		}
+		var batch pgx.Batch
+		for _, s := range w.stmts {
+			batch.Queue(s.sql, s.args...)
+		}
+		res := sc.Conn().SendBatch(t.ctx, &batch)
+		for _, s := range w.stmts {
+			if _, err := res.Exec(); err != nil {
+				res.Close()
+				return fmt.Errorf("add to %s: %w", s.table, err)
+			}
+		}
+		return res.Close()
+	})
+}
+
+// upsertSQLCache holds the upsert statements, rebound for their database, by dialect,
+// table and row count.
+var upsertSQLCache sync.Map // struct{dialect, table string; rows int} -> string
 
 // upsertSQL returns a multi-row INSERT of rows rows into table that adds the sum columns
 // to an existing row with the same key.
-func upsertSQL(table string, keys, sums []string, rows int) string {
+func (t *tx) upsertSQL(table string, keys, sums []string, rows int) string {
 	key := struct {
-		table string
-		rows  int
-	}{table, rows}
+		dialect, table string
+		rows           int
+	}{t.db.d.name, table, rows}
 	if q, ok := upsertSQLCache.Load(key); ok {
 		return q.(string)
 	}
@@ -190,25 +252,20 @@ func upsertSQL(table string, keys, sums []string, rows int) string {
 		set[i] = c + " = " + table + "." + c + " + excluded." + c
 	}
 	cols := append(slices.Clone(keys), sums...)
-	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + placeholders(rows, len(cols)) +
-		" ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+	q := t.db.d.rebind("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + placeholders(rows, len(cols)) +
+		" ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(set, ", "))
 	upsertSQLCache.Store(key, q)
 	return q
 }
 
-// upsertChunks writes args (cols values per row, n rows) in statements of rollupRows rows.
+// upsertChunks writes args (cols values per row, n rows) at once.
 func (t *tx) upsertChunks(table string, keys, sums []string, n int, args []any) error {
-	cols := len(keys) + len(sums)
-	for start := 0; start < n; start += rollupRows {
-		end := min(start+rollupRows, n)
-		if _, err := t.exec(upsertSQL(table, keys, sums, end-start), args[start*cols:end*cols]...); err != nil {
-			return fmt.Errorf("add to %s: %w", table, err)
-		}
-	}
-	return nil
+	var w upsertWriter
+	w.add(t, table, keys, sums, n, args)
+	return w.flush(t)
 }
 
-func (t *tx) upsertEventTallies(table, bucket string, m map[eventKey]eventTally) error {
+func (w *upsertWriter) eventTallies(t *tx, table, bucket string, m map[eventKey]eventTally) {
 	keys := make([]eventKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -222,11 +279,11 @@ func (t *tx) upsertEventTallies(table, bucket string, m map[eventKey]eventTally)
 		v := m[k]
 		args = append(args, k.bucket, k.team, k.gateway, k.severity, v.requests, v.enforced, v.blocked, v.escalated)
 	}
-	return t.upsertChunks(table, []string{bucket, "team_id", "gateway_id", "severity"},
+	w.add(t, table, []string{bucket, "team_id", "gateway_id", "severity"},
 		[]string{"requests", "enforced", "blocked", "escalated"}, len(keys), args)
 }
 
-func (t *tx) upsertRuleTallies(table, bucket string, m map[ruleKey]int64) error {
+func (w *upsertWriter) ruleTallies(t *tx, table, bucket string, m map[ruleKey]int64) {
 	keys := make([]ruleKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -239,10 +296,10 @@ func (t *tx) upsertRuleTallies(table, bucket string, m map[ruleKey]int64) error 
 	for _, k := range keys {
 		args = append(args, k.bucket, k.team, k.gateway, k.rule, m[k])
 	}
-	return t.upsertChunks(table, []string{bucket, "team_id", "gateway_id", "rule"}, []string{"matches"}, len(keys), args)
+	w.add(t, table, []string{bucket, "team_id", "gateway_id", "rule"}, []string{"matches"}, len(keys), args)
 }
 
-func (t *tx) upsertGatewayTallies(m map[gatewayHourKey]gatewayTally) error {
+func (w *upsertWriter) gatewayTallies(t *tx, m map[gatewayHourKey]gatewayTally) {
 	keys := make([]gatewayHourKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -255,6 +312,5 @@ func (t *tx) upsertGatewayTallies(m map[gatewayHourKey]gatewayTally) error {
 		v := m[k]
 		args = append(args, k.hour, k.gateway, v.events, v.heartbeats)
 	}
-	return t.upsertChunks("compliance_gateway_hours", []string{"hour", "gateway_id"}, []string{"events", "heartbeats"},
-		len(keys), args)
+	w.add(t, "compliance_gateway_hours", []string{"hour", "gateway_id"}, []string{"events", "heartbeats"}, len(keys), args)
 }

@@ -90,6 +90,10 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 		return nil, fmt.Errorf("insert decision events: %w", err)
 	}
 	slices.Sort(inserted)
+	// The compliance rollups count exactly the rows stored, in the same transaction.
+	if err := t.rollUpEvents(events, inserted); err != nil {
+		return nil, fmt.Errorf("insert decision events: %w", err)
+	}
 	return inserted, nil
 }
 
@@ -213,6 +217,9 @@ func (t *tx) InsertHeartbeats(hbs []keeptrail.Heartbeat) error {
 		if _, err := t.exec(q, args...); err != nil {
 			return fmt.Errorf("insert heartbeats: %w", err)
 		}
+	}
+	if err := t.rollUpHeartbeats(hbs); err != nil {
+		return fmt.Errorf("insert heartbeats: %w", err)
 	}
 	return nil
 }
