@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,32 @@ func TestProductPageExample(t *testing.T) {
 	}
 	if !bytes.Equal(bundle, buf.Bytes()[len(bundle):]) {
 		t.Errorf("the export engine gave another bundle for the same spec and time")
+	}
+
+	// A spec naming one team gives a package of that team's rows only.
+	var team string
+	if err := fx.db.View(fx.ctx, func(tx keeptrail.Tx) error {
+		ts, err := tx.Teams(keeptrail.TeamScope{})
+		if len(ts) > 0 {
+			team = ts[0].Name
+		}
+		return err
+	}); err != nil || team == "" {
+		t.Fatalf("teams: %v", err)
+	}
+	spec.Scope.Teams = []string{team}
+	buf.Reset()
+	if _, err := x.Write(fx.ctx, spec, p, &buf, nil); err != nil {
+		t.Fatalf("team package: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(member(t, buf.Bytes(), evidence.FileEventsSummary))), "\r\n")
+	if len(lines) < 2 {
+		t.Fatalf("team package has no events summary rows")
+	}
+	for _, l := range lines[1:] {
+		if strings.Split(l, ",")[1] != team {
+			t.Fatalf("team package of %s has row %q", team, l)
+		}
 	}
 
 	export.RegisterPackager(nil)
