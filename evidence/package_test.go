@@ -167,7 +167,13 @@ func TestPackage(t *testing.T) {
 			t.Errorf("events summary starts %q", csv[:min(len(csv), 120)])
 		}
 
+		if err := evidence.ValidateOSCAL(t, member(t, soc2, evidence.OSCALPath)); err != nil {
+			t.Errorf("the package's OSCAL results do not validate against NIST's schema: %v", err)
+		}
 		hipaa, hm := fx.write(t, "HIPAA")
+		if err := evidence.ValidateOSCAL(t, member(t, hipaa, evidence.OSCALPath)); err != nil {
+			t.Errorf("hipaa OSCAL: %v", err)
+		}
 		if hm.Framework.Name != "hipaa" {
 			t.Errorf("framework %q", hm.Framework.Name)
 		}
@@ -192,5 +198,95 @@ func diffMembers(t *testing.T, a, b []byte) {
 			}
 			t.Errorf("member %s differs at %d: %q vs %q", n, i, x[max(0, i-80):min(len(x), i+80)], y[max(0, i-80):min(len(y), i+80)])
 		}
+	}
+}
+
+// rezip rebuilds a bundle with change applied to each member's bytes (nil drops it) and
+// extra members appended.
+func rezip(t *testing.T, bundle []byte, change func(name string, data []byte) []byte, extra map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range memberNames(t, bundle) {
+		data := change(name, member(t, bundle, name))
+		if data == nil {
+			continue
+		}
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	for name, data := range extra {
+		w, _ := zw.Create(name)
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestPackageTampering alters a real package: a flipped byte in each member, a deleted
+// and an added file, and a manifest signed by another key each fail verification naming
+// the file.
+func TestPackageTampering(t *testing.T) {
+	fx := newPackageFixture(t, testdb.SQLite(t))
+	bundle, _ := fx.write(t, "soc2")
+	verify := func(b []byte) evidence.Report {
+		rep, err := evidence.VerifyBundle(bytes.NewReader(b), int64(len(b)), fx.pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if rep := verify(rezip(t, bundle, func(_ string, d []byte) []byte { return d }, nil)); !rep.OK {
+		t.Fatalf("an unchanged rezip fails: %+v", rep.Problems)
+	}
+	mentions := func(rep evidence.Report, path string) bool {
+		for _, p := range rep.Problems {
+			if p.Path == path || strings.Contains(p.What, path) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range memberNames(t, bundle) {
+		rep := verify(rezip(t, bundle, func(n string, d []byte) []byte {
+			if n == name {
+				d = bytes.Clone(d)
+				d[len(d)/2] ^= 0x01
+			}
+			return d
+		}, nil))
+		if rep.OK {
+			t.Errorf("a flipped byte in %s passes", name)
+		} else if name != evidence.ManifestPath && name != evidence.SignaturePath && !mentions(rep, name) {
+			t.Errorf("a flipped byte in %s: problems %+v do not name it", name, rep.Problems)
+		}
+	}
+	rep := verify(rezip(t, bundle, func(n string, d []byte) []byte {
+		if n == evidence.FileUsers {
+			return nil
+		}
+		return d
+	}, nil))
+	if rep.OK || !mentions(rep, evidence.FileUsers) {
+		t.Errorf("deleted %s: %+v", evidence.FileUsers, rep.Problems)
+	}
+	rep = verify(rezip(t, bundle, func(_ string, d []byte) []byte { return d }, map[string][]byte{"evidence/extra.csv": []byte("a\r\n")}))
+	if rep.OK || !mentions(rep, "evidence/extra.csv") {
+		t.Errorf("added file: %+v", rep.Problems)
+	}
+	other := evidence.NewPackageKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize)))
+	rep = verify(rezip(t, bundle, func(n string, d []byte) []byte {
+		if n == evidence.SignaturePath || n == "manifest.json.minisig" {
+			return other.SignManifest(member(t, bundle, evidence.ManifestPath), pkgGeneratedAt)
+		}
+		return d
+	}, nil))
+	if rep.OK {
+		t.Errorf("a manifest signed by another key passes")
 	}
 }
