@@ -4,7 +4,8 @@
 //	packagebench -db FILE|URL [-schema S] -mode schema|drop|queries|package -from DATE -to DATE
 //
 // Mode queries runs, in one read transaction and discarding the rows, every read a SOC 2
-// package makes (audit log of the period, daily event counts from the rollups, rule
+// package makes (audit log of the period and its authentication and configuration
+// slices, daily event counts from the rollups, rule
 // counts, escalations, configuration changelog, users, API keys, gateways), then the
 // audit chain check, the policy compliance status and the score. Mode package builds the
 // whole bundle (report.pdf, evidence, OSCAL, signed manifest) into a counting sink. Each
@@ -122,6 +123,17 @@ func queries(ctx context.Context, db *sqlstore.DB, pub ed25519.PublicKey, from, 
 		}
 		if err := tx.ExportAuditEntries(f, func(*keeptrail.AuditEntry) error { return nil }); err != nil {
 			return err
+		}
+		// The SOC 2 package's slices of the audit log by category.
+		for _, c := range []string{keeptrail.CategoryAuthentication, keeptrail.CategoryConfiguration} {
+			fc := f
+			fc.Categories = []string{c}
+			if _, err := tx.CountAuditEntries(fc); err != nil {
+				return err
+			}
+			if err := tx.ExportAuditEntries(fc, func(*keeptrail.AuditEntry) error { return nil }); err != nil {
+				return err
+			}
 		}
 		for d := from; d.Before(to); d = d.Add(24 * time.Hour) {
 			if _, err := tx.ComplianceEventCounts(keeptrail.ComplianceFilter{From: d, To: d.Add(24 * time.Hour)}); err != nil {
