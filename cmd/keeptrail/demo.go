@@ -172,6 +172,9 @@ func (a *app) printDemoSummary(sum demo.Summary, url string) error {
 		fmt.Fprintf(w, "\nKeeptrail is serving on %s. Try:\n", url)
 		fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/api/v1/escalations?status=open\n", sum.APIKey, url)
 		fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/api/v1/gateways\n", sum.APIKey, url)
+		fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/api/v1/compliance/score\n", sum.APIKey, url)
+		fmt.Fprintf(w, "  keeptrail score --db %s            # the compliance score and what would raise it most\n", a.dsn)
+		fmt.Fprintf(w, "  keeptrail status --db %s           # policy compliance status by team and gateway\n", a.dsn)
 		fmt.Fprintf(w, "  keeptrail verify --audit-log --db %s\n", a.dsn)
 		fmt.Fprintf(w, "Press Ctrl-C to stop.\n")
 	}
