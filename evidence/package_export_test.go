@@ -2,6 +2,8 @@ package evidence_test
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keeptrail/keeptrail"
+	"github.com/keeptrail/keeptrail/artifact"
 	"github.com/keeptrail/keeptrail/evidence"
 	"github.com/keeptrail/keeptrail/export"
 	"github.com/keeptrail/keeptrail/internal/testdb"
@@ -96,4 +99,72 @@ func TestProductPageExample(t *testing.T) {
 	if err := x.Check(fx.ctx, spec, p); keeptrail.ErrorCode(err) != keeptrail.EINVALID {
 		t.Errorf("without a packager: %v", err)
 	}
+}
+
+// TestPackageJob submits the product page example as an export job, runs it through a
+// worker and downloads a bundle that verifies; the request and the download are audit
+// entries like every export's.
+func TestPackageJob(t *testing.T) {
+	fx := newPackageFixture(t, testdb.SQLite(t))
+	export.RegisterPackager(evidence.ExportPackager{Packager: fx.pkg})
+	t.Cleanup(func() { export.RegisterPackager(nil) })
+	yaml, err := os.ReadFile("testdata/package/product-page.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := export.ParseYAML(yaml, export.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := artifact.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	q := export.NewJobs(export.New(fx.db, export.Options{Version: "test", Now: func() time.Time { return pkgGeneratedAt }}),
+		export.JobsOptions{Artifacts: d, Owner: "test-worker"})
+	job, err := q.Submit(fx.ctx, spec)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	for {
+		ran, err := q.RunOne(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			break
+		}
+	}
+	job, err = q.Job(fx.ctx, job.ID)
+	if err != nil || job.Status != keeptrail.ExportSucceeded {
+		t.Fatalf("job %+v: %v", job, err)
+	}
+	dl, err := q.Open(fx.ctx, job.ID, export.ViaAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dl.File.Close()
+	bundle, err := io.ReadAll(dl.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := evidence.VerifyBundle(bytes.NewReader(bundle), int64(len(bundle)), fx.pub)
+	if err != nil || !rep.OK {
+		t.Fatalf("verify the job's bundle: %v %+v", err, rep.Problems)
+	}
+	var actions []string
+	if err := fx.db.View(fx.ctx, func(tx keeptrail.Tx) error {
+		return tx.ExportAuditEntries(keeptrail.ExportFilter{Start: pkgGeneratedAt.Add(-time.Hour), End: pkgGeneratedAt.Add(time.Hour),
+			Categories: []string{keeptrail.CategoryExport}}, func(e *keeptrail.AuditEntry) error {
+			actions = append(actions, e.Action+" "+e.Outcome)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) < 2 {
+		t.Errorf("export audit entries %v, want the request and the download at least", actions)
+	}
+	t.Logf("job artifact %s (%s), audit %v", job.Artifact, dl.MediaType, actions)
 }
