@@ -14,14 +14,12 @@ import (
 	"github.com/keeptrail/keeptrail/artifact"
 	"github.com/keeptrail/keeptrail/evidence"
 	"github.com/keeptrail/keeptrail/export"
-	"github.com/keeptrail/keeptrail/internal/testdb"
 )
 
-// TestProductPageExample runs the product page's YAML example, as written, through the
+// testProductPageExample runs the product page's YAML example, as written, through the
 // export engine: the result is a SOC 2 package (the default framework) that verifies,
 // with the five included sections' files.
-func TestProductPageExample(t *testing.T) {
-	fx := newPackageFixture(t, testdb.SQLite(t))
+func testProductPageExample(t *testing.T, fx *packageFixture) {
 	export.RegisterPackager(evidence.ExportPackager{Packager: fx.pkg})
 	t.Cleanup(func() { export.RegisterPackager(nil) })
 	yaml, err := os.ReadFile("testdata/package/product-page.yaml")
@@ -101,11 +99,10 @@ func TestProductPageExample(t *testing.T) {
 	}
 }
 
-// TestPackageJob submits the product page example as an export job, runs it through a
+// testPackageJob submits the product page example as an export job, runs it through a
 // worker and downloads a bundle that verifies; the request and the download are audit
 // entries like every export's.
-func TestPackageJob(t *testing.T) {
-	fx := newPackageFixture(t, testdb.SQLite(t))
+func testPackageJob(t *testing.T, fx *packageFixture) {
 	export.RegisterPackager(evidence.ExportPackager{Packager: fx.pkg})
 	t.Cleanup(func() { export.RegisterPackager(nil) })
 	yaml, err := os.ReadFile("testdata/package/product-page.yaml")

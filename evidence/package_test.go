@@ -228,11 +228,10 @@ func rezip(t *testing.T, bundle []byte, change func(name string, data []byte) []
 	return buf.Bytes()
 }
 
-// TestPackageTampering alters a real package: a flipped byte in each member, a deleted
+// testPackageTampering alters a real package: a flipped byte in each member, a deleted
 // and an added file, and a manifest signed by another key each fail verification naming
 // the file.
-func TestPackageTampering(t *testing.T) {
-	fx := newPackageFixture(t, testdb.SQLite(t))
+func testPackageTampering(t *testing.T, fx *packageFixture) {
 	bundle, _ := fx.write(t, "soc2")
 	verify := func(b []byte) evidence.Report {
 		rep, err := evidence.VerifyBundle(bytes.NewReader(b), int64(len(b)), fx.pub)
@@ -289,4 +288,14 @@ func TestPackageTampering(t *testing.T) {
 	if rep.OK {
 		t.Errorf("a manifest signed by another key passes")
 	}
+}
+
+// TestPackageSQLite runs the checks that need one package fixture on one SQLite database
+// (building the demo data once keeps the package's tests fast).
+func TestPackageSQLite(t *testing.T) {
+	fx := newPackageFixture(t, testdb.SQLite(t))
+	t.Run("report", func(t *testing.T) { testReportPDF(t, fx) })
+	t.Run("tampering", func(t *testing.T) { testPackageTampering(t, fx) })
+	t.Run("product page example", func(t *testing.T) { testProductPageExample(t, fx) })
+	t.Run("job", func(t *testing.T) { testPackageJob(t, fx) })
 }

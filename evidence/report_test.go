@@ -10,18 +10,16 @@ import (
 	"testing"
 
 	"github.com/keeptrail/keeptrail/evidence"
-	"github.com/keeptrail/keeptrail/internal/testdb"
 	"github.com/keeptrail/keeptrail/internal/testtool"
 )
 
-// TestReportPDF checks report.pdf of a SOC 2 and a HIPAA package with real tools: qpdf
+// testReportPDF checks report.pdf of a SOC 2 and a HIPAA package with real tools: qpdf
 // finds the file sound, pdftotext finds every criterion id, "Page X of Y" on every page
 // and no claim words, and every page rendered by pdftoppm has ink on it.
-func TestReportPDF(t *testing.T) {
+func testReportPDF(t *testing.T, fx *packageFixture) {
 	qpdf := testtool.Require(t, "qpdf")
 	pdftotext := testtool.Require(t, "pdftotext")
 	pdftoppm := testtool.Require(t, "pdftoppm")
-	fx := newPackageFixture(t, testdb.SQLite(t))
 	for _, name := range []string{"soc2", "hipaa"} {
 		t.Run(name, func(t *testing.T) {
 			bundle, _ := fx.write(t, name)
