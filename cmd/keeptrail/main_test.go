@@ -55,7 +55,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"ingest", "nonsense", "x.ndjson"}, `keeptrail: ingest: kind must be events, heartbeats or audit, not "nonsense"` + "\n"},
 		{[]string{"demo", "--from", "2025-13-01"}, `keeptrail: --from: "2025-13-01" is not a date (YYYY-MM-DD)` + "\n"},
 		{[]string{"demo", "--from", "2025-02-01", "--to", "2025-01-01"}, "keeptrail: --to: must be after --from\n"},
-		{[]string{"verify"}, "keeptrail: verify: say what to verify: --audit-log\n"},
+		{[]string{"verify"}, "keeptrail: verify: say what to verify: --audit-log, or a BUNDLE.zip\n"},
 		{[]string{"serve", "--log-format", "xml"}, `keeptrail: --log-format: must be text or json, not "xml"` + "\n"},
 	}
 	for _, tt := range tests {

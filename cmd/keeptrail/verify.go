@@ -36,7 +36,7 @@ Prints OK, or each problem naming the file, and exits with status 1 if there is 
 				return a.verifyBundle(args[0], pubkey)
 			}
 			if !auditLog {
-				return usageError("verify: say what to verify: --audit-log")
+				return usageError("verify: say what to verify: --audit-log, or a BUNDLE.zip")
 			}
 			ctx := cmd.Context()
 			db, err := a.openStore(ctx)
