@@ -18,6 +18,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,7 +119,19 @@ type Writer struct {
 	n      int64
 	h      hash.Hash
 	closed bool
+
+	// Large files are flushed to disk while they are written: after every syncEvery
+	// bytes a background fsync starts (one at a time), so Commit's fsync finds little
+	// left to write instead of the whole file.
+	unsynced int64
+	syncing  sync.WaitGroup
+	inFlight atomic.Bool
+	syncErr  atomic.Pointer[error]
 }
+
+// syncEvery is how many bytes are written between background flushes (a variable so
+// tests can make it small).
+var syncEvery int64 = 64 << 20
 
 // Create starts the file name. A file of that name appears only at Commit, replacing
 // any earlier one.
@@ -140,6 +154,16 @@ func (w *Writer) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	w.n += int64(n)
 	w.h.Write(p[:n])
+	w.unsynced += int64(n)
+	if w.unsynced >= syncEvery && w.inFlight.CompareAndSwap(false, true) {
+		w.unsynced = 0
+		w.syncing.Go(func() {
+			defer w.inFlight.Store(false)
+			if err := w.f.Sync(); err != nil {
+				w.syncErr.CompareAndSwap(nil, &err)
+			}
+		})
+	}
 	return n, err
 }
 
@@ -153,7 +177,14 @@ func (w *Writer) Commit() (Info, error) {
 		return Info{}, errors.New("artifact: commit after close")
 	}
 	w.closed = true
-	err := w.f.Sync()
+	w.syncing.Wait()
+	var err error
+	if p := w.syncErr.Load(); p != nil {
+		err = *p
+	}
+	if err == nil {
+		err = w.f.Sync()
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
@@ -176,6 +207,7 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.closed = true
+	w.syncing.Wait()
 	w.f.Close()
 	w.d.root.Remove(w.tmp)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -172,5 +173,42 @@ func TestOpenFolderHidesTemporaryFilesBesideTheFile(t *testing.T) {
 	}
 	if _, err := d.Create("../x"); err == nil {
 		t.Fatal("Create(../x) succeeded")
+	}
+}
+
+// TestBackgroundFlushes writes a file larger than the flush interval in small writes: it
+// commits whole, with its SHA-256, and aborting one mid-flush leaves nothing.
+func TestBackgroundFlushes(t *testing.T) {
+	defer func(old int64) { syncEvery = old }(syncEvery)
+	syncEvery = 1000
+	d, err := OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var want []byte
+	w, _ := d.Create("big.csv")
+	for i := range 500 {
+		line := []byte(strings.Repeat("x", i%97) + "\n")
+		want = append(want, line...)
+		if _, err := w.Write(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := w.Commit()
+	sum := sha256.Sum256(want)
+	if err != nil || info.Bytes != int64(len(want)) || info.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("commit %+v, %v", info, err)
+	}
+	if got, _ := d.ReadFile("big.csv"); string(got) != string(want) {
+		t.Fatal("file differs from what was written")
+	}
+	a, _ := d.Create("aborted.csv")
+	for range 50 {
+		a.Write([]byte(strings.Repeat("y", 100)))
+	}
+	a.Abort()
+	if n, _ := d.Sweep(0); n != 0 {
+		t.Fatalf("abort left %d temporary files", n)
 	}
 }

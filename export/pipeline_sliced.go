@@ -21,7 +21,7 @@ const (
 
 // sliceRows is the rows per slice aimed at (a variable so that tests can cut small
 // populations into several slices).
-var sliceRows int64 = 32 << 10
+var sliceRows int64 = 16 << 10
 
 // sliceBounds cuts [start, end) into k slices of equal length (the last takes the rest).
 func sliceBounds(start, end time.Time, k int) []time.Time {

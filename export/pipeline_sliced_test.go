@@ -84,7 +84,7 @@ func TestSliceBounds(t *testing.T) {
 	for _, c := range []struct {
 		pop  int64
 		want int
-	}{{0, 1}, {1, 1}, {32 << 10, 1}, {32<<10 + 1, 2}, {1 << 40, maxSlices}} {
+	}{{0, 1}, {1, 1}, {16 << 10, 1}, {16<<10 + 1, 2}, {1 << 40, maxSlices}} {
 		if got := slicesFor(c.pop); got != c.want {
 			t.Errorf("slicesFor(%d) = %d, want %d", c.pop, got, c.want)
 		}
