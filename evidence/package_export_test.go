@@ -3,6 +3,7 @@ package evidence_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -142,6 +143,9 @@ func testPackageJob(t *testing.T, fx *packageFixture) {
 		t.Fatal(err)
 	}
 	defer dl.File.Close()
+	if want := fmt.Sprintf("package-%d.zip", job.ID); dl.Name != want || dl.MediaType != "application/zip" {
+		t.Errorf("download %q as %q, want %q as application/zip", dl.Name, dl.MediaType, want)
+	}
 	bundle, err := io.ReadAll(dl.File)
 	if err != nil {
 		t.Fatal(err)

@@ -311,7 +311,7 @@ func (q *Jobs) Open(ctx context.Context, id int64, via string) (Download, error)
 		f.Close()
 		return Download{}, err
 	}
-	return Download{Job: j, File: f, Name: j.Artifact, MediaType: MediaType(Format(j.Format)), Size: j.Bytes}, nil
+	return Download{Job: j, File: f, Name: j.Artifact, MediaType: MediaType(Type(j.Type), Format(j.Format)), Size: j.Bytes}, nil
 }
 
 // Manifest returns the manifest JSON of a succeeded export the caller may access.

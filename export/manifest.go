@@ -84,8 +84,12 @@ type AuditRange struct {
 	LastSeq  int64 `json:"last_seq"`
 }
 
-// MediaType is the MIME type of a format's files.
-func MediaType(f Format) string {
+// MediaType is the MIME type of the file an export of type t in format f produces. A
+// compliance package is a ZIP bundle whatever its format (the format names its report).
+func MediaType(t Type, f Format) string {
+	if t == TypeCompliancePackage {
+		return "application/zip"
+	}
 	switch f {
 	case FormatCSV:
 		return "text/csv; charset=utf-8"
@@ -118,8 +122,12 @@ func (x *Exporter) newManifest(s Spec, p *keeptrail.Principal, jobID int64, res 
 	return m
 }
 
-// FileName is the artifact name of a job's export file.
-func FileName(jobID int64, f Format) string {
+// FileName is the artifact name of a job's export file: export-ID.FORMAT, or
+// package-ID.zip for a compliance package.
+func FileName(jobID int64, t Type, f Format) string {
+	if t == TypeCompliancePackage {
+		return "package-" + strconv.FormatInt(jobID, 10) + ".zip"
+	}
 	return "export-" + strconv.FormatInt(jobID, 10) + "." + string(f)
 }
 

@@ -37,7 +37,7 @@ func (x *Exporter) Produce(ctx context.Context, s Spec, p *keeptrail.Principal, 
 	if info.Bytes != res.Bytes {
 		return Manifest{}, fmt.Errorf("export: committed %d bytes, wrote %d", info.Bytes, res.Bytes)
 	}
-	m := x.newManifest(s, p, jobID, res, FileInfo{Name: name, MediaType: MediaType(s.Format), Bytes: info.Bytes, SHA256: info.SHA256})
+	m := x.newManifest(s, p, jobID, res, FileInfo{Name: name, MediaType: MediaType(s.Type, s.Format), Bytes: info.Bytes, SHA256: info.SHA256})
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return Manifest{}, fmt.Errorf("export: manifest: %w", err)

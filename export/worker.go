@@ -68,7 +68,7 @@ func (q *Jobs) sweep(ctx context.Context) {
 	removed := 0
 	for _, j := range running {
 		if j.LeaseExpiresAt != nil && j.LeaseExpiresAt.Before(now) {
-			n, _ := q.opt.Artifacts.RemoveTemp(FileName(j.ID, Format(j.Format)))
+			n, _ := q.opt.Artifacts.RemoveTemp(FileName(j.ID, Type(j.Type), Format(j.Format)))
 			removed += n
 		}
 	}
@@ -110,7 +110,7 @@ func (q *Jobs) run(ctx context.Context, job keeptrail.ExportJob) error {
 		return q.finish(ctx, job, s, nil, keeptrail.Errorf(keeptrail.EINTERNAL,
 			"gave up after %d attempts", q.opt.MaxAttempts))
 	}
-	name := FileName(job.ID, Format(job.Format))
+	name := FileName(job.ID, Type(job.Type), Format(job.Format))
 	if _, err := q.opt.Artifacts.RemoveTemp(name); err != nil { // an earlier attempt's, whose lease expired
 		q.log.Warn("export: remove temporary files of an earlier attempt", "job", job.ID, "err", err)
 	}
