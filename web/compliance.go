@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,21 +43,10 @@ func checkQuery(r *http.Request, allowed ...string) error {
 	slices.Sort(names)
 	for _, name := range names {
 		if !slices.Contains(allowed, name) {
-			v.Add(name, "unknown parameter (allowed: %s)", joinNames(allowed))
+			v.Add(name, "unknown parameter (allowed: %s)", strings.Join(allowed, ", "))
 		}
 	}
 	return v.Err()
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 // queryTime parses an optional time query parameter: an RFC 3339 time or a date. An end
