@@ -10,8 +10,8 @@ import (
 
 // GatewayConfiguration is where a gateway stands against the configuration it should run
 // at a time. Latest is the newer of the newest version deployed to the gateway itself and
-// the newest version that passed validation and was deployed to any gateway (released);
-// 0 when there is neither. A gateway is current when it runs Latest, or when there is no
+// the newest version that passed validation and was first deployed to any gateway (was
+// released) at least the release grace before; 0 when there is neither. A gateway is current when it runs Latest, or when there is no
 // Latest. BehindSince is when it last fell behind, for a gateway that is not current.
 type GatewayConfiguration struct {
 	Running     *int64     `json:"running_version"`
@@ -43,11 +43,16 @@ func (c configurations) of(gatewayID int64) GatewayConfiguration {
 	return c.none
 }
 
+// DefaultReleaseGrace is how long after its release a configuration version becomes the
+// latest for the gateways that have not got it yet: a staged rollout (a canary first, the
+// rest the next day) is not drift while it runs.
+const DefaultReleaseGrace = 24 * time.Hour
+
 // configurationAt works out each gateway's configuration at time at from the deployments
 // (of every gateway) and the validation result of each version, by replaying them in
 // time order: a gateway's own deployment sets what it runs; the first deployment of a
-// validated version anywhere releases it.
-func configurationAt(deployments []keeptrail.Deployment, validated map[int64]bool, at time.Time) configurations {
+// validated version anywhere releases it, which counts for every gateway grace later.
+func configurationAt(deployments []keeptrail.Deployment, validated map[int64]bool, at time.Time, grace time.Duration) configurations {
 	type change struct {
 		at      time.Time
 		order   int   // a gateway's own deployment before a release at the same time
@@ -67,7 +72,9 @@ func configurationAt(deployments []keeptrail.Deployment, validated map[int64]boo
 		}
 	}
 	for v, d := range released {
-		changes = append(changes, change{d.DeployedAt, 1, d.ID, 0, v})
+		if effective := d.DeployedAt.Add(grace); !effective.After(at) {
+			changes = append(changes, change{effective, 1, d.ID, 0, v})
+		}
 	}
 	slices.SortFunc(changes, func(a, b change) int {
 		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.order, b.order), cmp.Compare(a.id, b.id))

@@ -74,7 +74,7 @@ func (s *Service) score(ctx context.Context, tx keeptrail.Tx, st *orgState, sc s
 	}
 	gws := st.activeGateways(sc, first, at)
 	perGateway, _ := coverage(gws, st.policies)
-	config := configurationAt(st.deployments, st.validated, at)
+	config := configurationAt(st.deployments, st.validated, at, s.releaseGrace)
 	f := scoreFacts{tallies: tallies{gateways: int64(len(gws)), intact: chain.intact}, firstBadSeq: chain.firstBad}
 	ids := make([]int64, 0, len(gws))
 	for _, g := range gws {

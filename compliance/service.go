@@ -27,6 +27,10 @@ type Options struct {
 	// Window is the period a score covers, ending at its time, and the default period of a
 	// status; DefaultWindow when zero.
 	Window time.Duration
+	// ReleaseGrace is how long after its release a configuration version counts as the
+	// latest for the gateways that have not got it; DefaultReleaseGrace when zero, none
+	// when negative.
+	ReleaseGrace time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives the snapshot job's messages; discarded when nil.
@@ -49,6 +53,8 @@ type Service struct {
 	pub     ed25519.PublicKey
 	counter Counter
 
+	releaseGrace time.Duration
+
 	rollupsReady atomic.Bool
 	rollupsMu    sync.Mutex
 	chainMu      sync.Mutex
@@ -68,6 +74,12 @@ func New(st keeptrail.Store, opts Options) (*Service, error) {
 	}
 	if s.window <= 0 {
 		s.window = DefaultWindow
+	}
+	switch {
+	case opts.ReleaseGrace == 0:
+		s.releaseGrace = DefaultReleaseGrace
+	case opts.ReleaseGrace > 0:
+		s.releaseGrace = opts.ReleaseGrace
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -71,7 +71,7 @@ func (s *Service) status(ctx context.Context, tx keeptrail.Tx, st *orgState, sc 
 	}
 	return buildStatus(statusInput{
 		period: period, asOf: asOf, scope: sc, state: st,
-		config:   configurationAt(st.deployments, st.validated, asOf),
+		config:   configurationAt(st.deployments, st.validated, asOf, s.releaseGrace),
 		events:   events,
 		rules:    rules,
 		gateways: st.activeGateways(sc, first, asOf),

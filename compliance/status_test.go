@@ -47,11 +47,13 @@ func TestStatusFixture(t *testing.T) {
 			// Blocked 2 + 1 + 1 = 4, escalated 1 + 1 = 2: 6/24 = 25 %.
 			ViolationRate: rate(6, 24, pct(25)),
 			Requests:      24, Blocked: 4, Escalated: 2,
-			// v2 was released (first deployed, validated) on 5 March 10:00. gw-rad-2 never
-			// got it; gw-pay-2 got it and was rolled back on 8 March 09:00. gw-pay-1 runs
-			// v3, newer but unvalidated: current, and v3 is no release for the others.
+			// v2 was released (first deployed, validated) on 5 March 10:00, so it is the
+			// latest for every gateway from 6 March 10:00 on (the one-day release grace).
+			// gw-rad-2 never got it; gw-pay-2 got it and was rolled back on 8 March 09:00.
+			// gw-pay-1 runs v3, newer but unvalidated: current, and v3 is no release for
+			// the others.
 			ConfigurationDrift: []compliance.Drift{
-				{Gateway: "gw-rad-2", Team: "radiology", GatewayConfiguration: *config(1, 2, tm(march(5, 10)))},
+				{Gateway: "gw-rad-2", Team: "radiology", GatewayConfiguration: *config(1, 2, tm(march(6, 10)))},
 				{Gateway: "gw-pay-2", Team: "payments", GatewayConfiguration: *config(1, 2, tm(march(8, 9)))},
 			},
 			ByTeam: []compliance.TeamStatus{
@@ -73,7 +75,7 @@ func TestStatusFixture(t *testing.T) {
 				{Gateway: "gw-rad-1", Team: "radiology", InScope: true, ActivePolicies: 1, Requests: 6, EnforcementRate: rate(6, 6, pct(100)),
 					ViolationRate: rate(1, 6, pct(16.67)), Escalated: 1, Configuration: config(2, 2, nil)},
 				{Gateway: "gw-rad-2", Team: "radiology", InScope: true, Requests: 3, EnforcementRate: rate(0, 3, pct(0)),
-					ViolationRate: rate(0, 3, pct(0)), Configuration: config(1, 2, tm(march(5, 10)))},
+					ViolationRate: rate(0, 3, pct(0)), Configuration: config(1, 2, tm(march(6, 10)))},
 			},
 			BySeverity: []compliance.SeverityStatus{
 				// low: 6 + 4 + 3 + 1 shared block: 1/14 = 7.14 %.
@@ -118,7 +120,7 @@ func TestStatusFixtureTeamAdmin(t *testing.T) {
 			ViolationRate:   rate(2, 5, pct(40)),
 			Requests:        5, Blocked: 1, Escalated: 1,
 			ConfigurationDrift: []compliance.Drift{
-				{Gateway: "gw-rad-2", Team: "radiology", GatewayConfiguration: *config(1, 2, tm(march(5, 10)))},
+				{Gateway: "gw-rad-2", Team: "radiology", GatewayConfiguration: *config(1, 2, tm(march(6, 10)))},
 			},
 			ByTeam: []compliance.TeamStatus{
 				{Team: "radiology", ActivePolicies: 1, PolicyCoverage: rate(1, 2, pct(50)), Requests: 5,
@@ -131,7 +133,7 @@ func TestStatusFixtureTeamAdmin(t *testing.T) {
 				{Gateway: "gw-rad-1", Team: "radiology", InScope: true, ActivePolicies: 1, Requests: 3, EnforcementRate: rate(3, 3, pct(100)),
 					ViolationRate: rate(1, 3, pct(33.33)), Escalated: 1, Configuration: config(2, 2, nil)},
 				{Gateway: "gw-rad-2", Team: "radiology", InScope: true, Requests: 1, EnforcementRate: rate(0, 1, pct(0)),
-					ViolationRate: rate(0, 1, pct(0)), Configuration: config(1, 2, tm(march(5, 10)))},
+					ViolationRate: rate(0, 1, pct(0)), Configuration: config(1, 2, tm(march(6, 10)))},
 			},
 			BySeverity: []compliance.SeverityStatus{
 				{Severity: keeptrail.SeverityLow, Requests: 2, Blocked: 1, ViolationRate: rate(1, 2, pct(50))},

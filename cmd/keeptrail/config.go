@@ -21,6 +21,7 @@ import (
 //
 //	score:
 //	  window_days: 30            # the period a score covers, ending at its time
+//	  release_grace_hours: 24    # how long a staged rollout of a release may take
 //	  weights:                   # relative weights; the score is scaled to 0-100
 //	    policy_coverage: 25
 //	    escalation_sla: 25
@@ -41,8 +42,9 @@ type configFile struct {
 }
 
 type scoreConfig struct {
-	WindowDays *int           `yaml:"window_days"`
-	Weights    *weightsConfig `yaml:"weights"`
+	WindowDays        *int           `yaml:"window_days"`
+	ReleaseGraceHours *int           `yaml:"release_grace_hours"`
+	Weights           *weightsConfig `yaml:"weights"`
 }
 
 type weightsConfig struct {
@@ -59,19 +61,23 @@ type securityWeights struct {
 	KeyRotation *float64 `yaml:"key_rotation"`
 }
 
-// maxWindowDays bounds score.window_days.
-const maxWindowDays = 3660
+// maxWindowDays bounds score.window_days, maxGraceHours score.release_grace_hours.
+const (
+	maxWindowDays = 3660
+	maxGraceHours = 720
+)
 
 // configKey describes one key of the file: a mapping of keys, or a leaf of a kind.
 type configKey struct {
 	name string
-	kind string // "map", "weight", "days"
+	kind string // "map", "weight", "days", "hours"
 	keys []configKey
 }
 
 var configSchema = configKey{kind: "map", keys: []configKey{
 	{name: "score", kind: "map", keys: []configKey{
 		{name: "window_days", kind: "days"},
+		{name: "release_grace_hours", kind: "hours"},
 		{name: "weights", kind: "map", keys: []configKey{
 			{name: "policy_coverage", kind: "weight"},
 			{name: "escalation_sla", kind: "weight"},
@@ -189,14 +195,18 @@ func checkConfigNode(v *keeptrail.Validation, n *yaml.Node, k configKey, path st
 		if math.IsNaN(f) || f < 0 || f > 1e9 {
 			v.Add(at(n, path), "must be a number from 0 to 1000000000, not %s", n.Value)
 		}
-	case "days":
+	case "days", "hours":
+		unit, low, high := "days", 1.0, float64(maxWindowDays)
+		if k.kind == "hours" {
+			unit, low, high = "hours", 0, maxGraceHours
+		}
 		var d float64
 		if n.Kind != yaml.ScalarNode || n.Decode(&d) != nil || d != math.Trunc(d) {
-			v.Add(at(n, path), "must be a whole number of days, not %q", n.Value)
+			v.Add(at(n, path), "must be a whole number of %s, not %q", unit, n.Value)
 			return
 		}
-		if d < 1 || d > maxWindowDays {
-			v.Add(at(n, path), "must be from 1 to %d days, not %s", maxWindowDays, n.Value)
+		if d < low || d > high {
+			v.Add(at(n, path), "must be from %d to %d %s, not %s", int(low), int(high), unit, n.Value)
 		}
 	}
 }
@@ -253,13 +263,26 @@ func (c configFile) window() time.Duration {
 	return time.Duration(*c.Score.WindowDays) * 24 * time.Hour
 }
 
+// releaseGrace returns the release grace for compliance.Options: zero (the default) when
+// the file sets none, negative for 0 hours (no grace).
+func (c configFile) releaseGrace() time.Duration {
+	switch h := c.Score.ReleaseGraceHours; {
+	case h == nil:
+		return 0
+	case *h == 0:
+		return -1
+	default:
+		return time.Duration(*h) * time.Hour
+	}
+}
+
 // complianceService builds the compliance service of the configuration file at path.
 func (a *app) complianceService(st keeptrail.Store, path string, opts compliance.Options) (*compliance.Service, error) {
 	cfg, err := loadConfig(path)
 	if err != nil {
 		return nil, err
 	}
-	opts.Weights, opts.Window = cfg.weights(), cfg.window()
+	opts.Weights, opts.Window, opts.ReleaseGrace = cfg.weights(), cfg.window(), cfg.releaseGrace()
 	if opts.Logger == nil {
 		opts.Logger = a.logger()
 	}

@@ -12,6 +12,7 @@ func TestParseConfig(t *testing.T) {
 	full := `
 score:
   window_days: 7
+  release_grace_hours: 0
   weights:
     policy_coverage: 40
     escalation_sla: 20
@@ -27,8 +28,8 @@ score:
 		t.Fatal(err)
 	}
 	want := compliance.Weights{PolicyCoverage: 40, EscalationSLA: 20, ConfigurationCurrency: 10, SSO: 0, MFA: 15, KeyRotation: 5, AuditCompleteness: 10}
-	if cfg.weights() != want || cfg.window() != 7*24*time.Hour {
-		t.Errorf("full file: weights %+v, window %v", cfg.weights(), cfg.window())
+	if cfg.weights() != want || cfg.window() != 7*24*time.Hour || cfg.releaseGrace() >= 0 {
+		t.Errorf("full file: weights %+v, window %v, grace %v", cfg.weights(), cfg.window(), cfg.releaseGrace())
 	}
 
 	// Keys left out keep their defaults; an empty file is all defaults.
@@ -38,8 +39,8 @@ score:
 	}
 	want = compliance.DefaultWeights()
 	want.MFA = 30
-	if cfg.weights() != want || cfg.window() != compliance.DefaultWindow {
-		t.Errorf("partial file: %+v, %v", cfg.weights(), cfg.window())
+	if cfg.weights() != want || cfg.window() != compliance.DefaultWindow || cfg.releaseGrace() != 0 {
+		t.Errorf("partial file: %+v, %v, %v", cfg.weights(), cfg.window(), cfg.releaseGrace())
 	}
 	for _, empty := range []string{"", "# nothing\n"} {
 		cfg, err = parseConfig([]byte(empty))
@@ -62,6 +63,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"all zero", "score:\n  weights:\n    policy_coverage: 0\n    escalation_sla: 0\n    configuration_currency: 0\n    security_settings: {sso: 0, mfa: 0, key_rotation: 0}\n    audit_completeness: 0\n",
 			"line 3: score.weights: at least one weight must be more than 0"},
 		{"window", "score:\n  window_days: 0\n", "line 2: score.window_days: must be from 1 to 3660 days, not 0"},
+		{"grace", "score:\n  release_grace_hours: 721\n", "line 2: score.release_grace_hours: must be from 0 to 720 hours, not 721"},
 		{"window not whole", "score:\n  window_days: 1.5\n", `line 2: score.window_days: must be a whole number of days, not "1.5"`},
 		{"twice", "score:\n  window_days: 3\n  window_days: 4\n", "line 3: score.window_days: given twice"},
 		{"not a mapping", "- score\n", "line 1: the file: must be a mapping of keys"},
