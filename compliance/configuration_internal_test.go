@@ -11,7 +11,9 @@ import (
 // TestConfigurationAt checks the replay of deployments that decides drift: releases, the
 // release grace, rollbacks, unvalidated versions and gateways without any deployment.
 func TestConfigurationAt(t *testing.T) {
-	h := func(hours int) time.Time { return time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(hours) * time.Hour) }
+	h := func(hours int) time.Time {
+		return time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(hours) * time.Hour)
+	}
 	d := func(id, gw, version int64, at int) keeptrail.Deployment {
 		return keeptrail.Deployment{ID: id, GatewayID: gw, Version: version, DeployedAt: h(at)}
 	}
