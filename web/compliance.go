@@ -4,33 +4,33 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/keeptrail/keeptrail"
 	"github.com/keeptrail/keeptrail/compliance"
 )
 
-// complianceServices holds the compliance service of each server that was given one with
-// UseCompliance. It stands in for a Config field until Config has one.
-var complianceServices sync.Map // *Server -> *compliance.Service
-
 // UseCompliance makes the server answer the compliance endpoints with svc (its weights and
-// window come from the configuration file). Without it they use a service with the
-// default weights over Config.Store.
-func (s *Server) UseCompliance(svc *compliance.Service) { complianceServices.Store(s, svc) }
+// window come from the configuration file), as Config.Compliance does. Without either they
+// use a service with the default weights over Config.Store.
+func (s *Server) UseCompliance(svc *compliance.Service) {
+	s.complianceMu.Lock()
+	defer s.complianceMu.Unlock()
+	s.complianceSvc = svc
+}
 
 // compliance returns the server's compliance service, making the default one on first use.
 func (s *Server) compliance() (*compliance.Service, error) {
-	if svc, ok := complianceServices.Load(s); ok {
-		return svc.(*compliance.Service), nil
+	s.complianceMu.Lock()
+	defer s.complianceMu.Unlock()
+	if s.complianceSvc == nil {
+		svc, err := compliance.New(s.cfg.Store, compliance.Options{Logger: s.log})
+		if err != nil {
+			return nil, err
+		}
+		s.complianceSvc = svc
 	}
-	svc, err := compliance.New(s.cfg.Store, compliance.Options{Logger: s.log})
-	if err != nil {
-		return nil, err
-	}
-	actual, _ := complianceServices.LoadOrStore(s, svc)
-	return actual.(*compliance.Service), nil
+	return s.complianceSvc, nil
 }
 
 // checkQuery rejects query parameters other than the allowed ones, naming them.

@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/keeptrail/keeptrail"
+	"github.com/keeptrail/keeptrail/compliance"
 	"github.com/keeptrail/keeptrail/engine"
 	"github.com/keeptrail/keeptrail/ingest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +51,9 @@ type Config struct {
 	// ShutdownTimeout bounds how long Serve waits for in-flight requests once its
 	// context ends; DefaultShutdownTimeout when zero.
 	ShutdownTimeout time.Duration
+	// Compliance answers the policy compliance status and score endpoints; when nil a
+	// service with the default weights over Store is made on first use.
+	Compliance *compliance.Service
 }
 
 // Server is the Keeptrail HTTP server. It is safe for concurrent use.
@@ -59,6 +64,9 @@ type Server struct {
 	handler  http.Handler
 	metrics  *metrics
 	registry *prometheus.Registry
+
+	complianceMu  sync.Mutex
+	complianceSvc *compliance.Service // see compliance()
 }
 
 // NewServer builds the server and its routes from cfg.
@@ -76,10 +84,11 @@ func NewServer(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		mux:      http.NewServeMux(),
-		registry: cfg.Registry,
+		complianceSvc: cfg.Compliance,
+		cfg:           cfg,
+		log:           cfg.Logger,
+		mux:           http.NewServeMux(),
+		registry:      cfg.Registry,
 	}
 	s.metrics = newMetrics(cfg.Registry, cfg.Version)
 	s.routes()
