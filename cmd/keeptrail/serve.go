@@ -28,7 +28,7 @@ type serveOptions struct {
 	maxBodyBytes    int64
 	checkpointEvery time.Duration
 	expiryEvery     time.Duration
-	exports         exportServeOptions // export workers and notices (export.go)
+	exports         exportServeOptions
 	config          string        // the configuration file (compliance score weights)
 	snapshotEvery   time.Duration // how often the daily compliance snapshots are caught up
 }
