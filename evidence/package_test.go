@@ -185,6 +185,8 @@ func TestPackage(t *testing.T) {
 		if keeptrail.ErrorCode(err) != keeptrail.EINVALID || !strings.Contains(err.Error(), "iso-nothing") {
 			t.Errorf("unknown framework: %v", err)
 		}
+		// Last: creating a template adds audit entries to the fixture's data.
+		t.Run("custom framework", func(t *testing.T) { testCustomFramework(t, fx) })
 	})
 }
 
