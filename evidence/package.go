@@ -135,7 +135,7 @@ func (p *Packager) Write(ctx context.Context, req PackageRequest, w io.Writer) (
 		Framework:     ManifestFramework{Name: fw.Name, Title: fw.Title, Version: fw.Version},
 		Period:        HalfOpenPeriod(from, to, "UTC"),
 		GeneratedAt:   at,
-		GeneratedBy:   generatedBy(pr),
+		GeneratedBy:   generatedBy(pr, ev.KeyOwner),
 		Software:      p.Software,
 		SchemaVersion: ev.SchemaVersion,
 		AuditLog:      ev.AuditLog,
@@ -197,13 +197,16 @@ func chainCheck(rep auditlog.Report, pub ed25519.PublicKey) ChainCheck {
 	return c
 }
 
-func generatedBy(p *keeptrail.Principal) GeneratedBy {
+// generatedBy names the requester; an API key's owner (owner, the user's email) is the
+// one it acted on behalf of.
+func generatedBy(p *keeptrail.Principal, owner string) GeneratedBy {
 	g := GeneratedBy{Name: p.Name, Role: p.Role}
 	switch p.Kind {
 	case keeptrail.ActorUser:
 		g.Kind = GeneratedByUser
 	case keeptrail.ActorAPIKey:
 		g.Kind = GeneratedByAPIKey
+		g.OnBehalfOf = owner
 	default:
 		g.Kind = GeneratedBySystem
 	}

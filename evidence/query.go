@@ -119,7 +119,9 @@ type EvidenceFile struct {
 // Evidence is what a package's queries read in one snapshot: the files, the audit log's
 // sequence range, and the figures the report shows.
 type Evidence struct {
-	Organization  string
+	Organization string
+	// KeyOwner is the email of the user who owns the requesting API key, if it has one.
+	KeyOwner      string
 	SnapshotAt    time.Time
 	SchemaVersion string
 	Files         []EvidenceFile
@@ -189,6 +191,13 @@ func Collect(ctx context.Context, st keeptrail.Store, in QueryInput, status, sco
 		}
 		ev.SnapshotAt = q.now
 		ev.Organization = q.settings.OrganizationName
+		if p := in.Principal; p.Kind == keeptrail.ActorAPIKey && p.UserID != 0 {
+			u, err := tx.UserByID(p.UserID)
+			if err != nil {
+				return fmt.Errorf("evidence: the API key's owner: %w", err)
+			}
+			ev.KeyOwner = u.Email
+		}
 		if ev.SchemaVersion, err = tx.SchemaVersion(); err != nil {
 			return err
 		}

@@ -226,6 +226,9 @@ func (r *report) cover() {
 	if in.GeneratedBy.Role != "" {
 		by += " (" + string(in.GeneratedBy.Role) + ")"
 	}
+	if in.GeneratedBy.OnBehalfOf != "" {
+		by += " on behalf of " + in.GeneratedBy.OnBehalfOf
+	}
 	rows := [][]string{
 		{"Organization", in.Organization},
 		{"Framework", fw},

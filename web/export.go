@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -82,6 +83,9 @@ func (s *Server) exportCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkPackageFramework(r, spec); err != nil {
+		return err
+	}
 	job, err := c.Jobs.Submit(r.Context(), spec)
 	var tooMany *export.TooManyError
 	if errors.As(err, &tooMany) {
@@ -93,6 +97,21 @@ func (s *Server) exportCreate(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", "/api/v1/exports/"+strconv.FormatInt(job.ID, 10))
 	writeJSON(w, http.StatusAccepted, exportCreated{ID: job.ID, Status: job.Status})
 	return nil
+}
+
+// checkPackageFramework refuses a compliance_package spec whose framework is neither
+// built in nor a live custom template, naming export.framework, before a job is queued
+// that could only fail. The spec parser accepts any well-formed template name; only the
+// store knows which exist.
+func (s *Server) checkPackageFramework(r *http.Request, spec export.Spec) error {
+	if spec.Type != export.TypeCompliancePackage || spec.Framework == "" {
+		return nil
+	}
+	_, err := s.cfg.Engine.Framework(r.Context(), spec.Framework)
+	if keeptrail.ErrorCode(err) == keeptrail.ENOTFOUND {
+		return invalid("export.framework", fmt.Sprintf("%q is neither soc2, hipaa nor a framework template", spec.Framework))
+	}
+	return err
 }
 
 // mediaType is the request's Content-Type without parameters, lowercased.
