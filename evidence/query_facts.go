@@ -255,7 +255,11 @@ func (f *Facts) user(u keeptrail.User) {
 	}
 	f.ActiveUsers++
 	if !u.MFAEnrolled {
-		f.UsersWithoutMFA = append(f.UsersWithoutMFA, fmt.Sprintf("%s (%s)", u.Email, u.Role))
+		who := u.Email
+		if u.Name != "" && u.Name != u.Email {
+			who = u.Name + " <" + u.Email + ">"
+		}
+		f.UsersWithoutMFA = append(f.UsersWithoutMFA, fmt.Sprintf("%s (%s)", who, u.Role))
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/keeptrail/keeptrail/pdf"
 )
 
 // ReportInput is what report.pdf is written from.
@@ -38,9 +40,11 @@ const (
 	rpFooterY = rpPageH - 10
 )
 
-// report lays out report.pdf on fpdf with the standard Helvetica fonts (no font file to
-// embed; text is encoded as Windows-1252, which holds every character Keeptrail writes,
-// § included; others print as '?').
+// report lays out report.pdf on fpdf with the DejaVu Sans fonts of package pdf,
+// embedded as UTF-8 subsets, so names in Latin, Greek and Cyrillic scripts print as
+// written (tr is pdf.Clean: control characters and runes beyond U+FFFF become U+FFFD;
+// runes the font lacks, such as CJK, print as its missing-glyph box but stay in the
+// text layer).
 type report struct {
 	f  *fpdf.Fpdf
 	tr func(string) string
@@ -59,7 +63,8 @@ func WriteReport(w io.Writer, in ReportInput) error {
 	f.SetModificationDate(at)
 	f.SetCatalogSort(true)
 	f.SetCompression(true)
-	r := &report{f: f, tr: f.UnicodeTranslatorFromDescriptor(""), in: in}
+	pdf.AddFonts(f)
+	r := &report{f: f, tr: pdf.Clean, in: in}
 	title := in.Framework.Title + " compliance package: " + in.Organization
 	f.SetTitle(title, true)
 	f.SetSubject("Evidence for the audit period "+r.period(), true)
@@ -95,7 +100,7 @@ func (r *report) period() string {
 func (r *report) footer() {
 	f := r.f
 	f.SetY(rpFooterY)
-	f.SetFont("Helvetica", "", 8)
+	f.SetFont(pdf.FontFamily, "", 8)
 	f.SetTextColor(90, 90, 90)
 	f.CellFormat(rpText/2, 4, r.tr(r.in.Organization+" - "+r.in.Framework.Title+" - generated "+
 		r.in.GeneratedAt.UTC().Format("2006-01-02 15:04:05")+" UTC"), "", 0, "L", false, 0, "")
@@ -104,7 +109,7 @@ func (r *report) footer() {
 }
 
 func (r *report) h1(text string) {
-	r.f.SetFont("Helvetica", "B", 16)
+	r.f.SetFont(pdf.FontFamily, "B", 16)
 	r.f.MultiCell(rpText, 8, r.tr(text), "", "L", false)
 	r.f.Ln(2)
 }
@@ -114,19 +119,19 @@ func (r *report) h2(text string) {
 		r.f.AddPage()
 	}
 	r.f.Ln(2)
-	r.f.SetFont("Helvetica", "B", 11)
+	r.f.SetFont(pdf.FontFamily, "B", 11)
 	r.f.MultiCell(rpText, 6, r.tr(text), "", "L", false)
 	r.f.Ln(1)
 }
 
 func (r *report) para(text string) {
-	r.f.SetFont("Helvetica", "", 9.5)
+	r.f.SetFont(pdf.FontFamily, "", 9.5)
 	r.f.MultiCell(rpText, rpLine, r.tr(text), "", "L", false)
 	r.f.Ln(1)
 }
 
 func (r *report) bullets(items []string, more int) {
-	r.f.SetFont("Helvetica", "", 9)
+	r.f.SetFont(pdf.FontFamily, "", 9)
 	for _, it := range items {
 		r.f.SetX(rpMargin + 3)
 		r.f.MultiCell(rpText-3, 4.5, r.tr("- "+it), "", "L", false)
@@ -147,7 +152,7 @@ func (r *report) table(widths []float64, rows [][]string) {
 		if header {
 			style = "B"
 		}
-		f.SetFont("Helvetica", style, 8.5)
+		f.SetFont(pdf.FontFamily, style, 8.5)
 		lines := make([][]string, len(cells))
 		n := 1
 		for i, c := range cells {
@@ -161,7 +166,7 @@ func (r *report) table(widths []float64, rows [][]string) {
 			f.AddPage()
 			if !header {
 				draw(rows[0], true)
-				f.SetFont("Helvetica", "", 8.5)
+				f.SetFont(pdf.FontFamily, "", 8.5)
 			}
 		}
 		y := f.GetY()
@@ -213,9 +218,9 @@ func (r *report) cover() {
 	f := r.f
 	f.AddPage()
 	f.SetY(40)
-	f.SetFont("Helvetica", "B", 22)
+	f.SetFont(pdf.FontFamily, "B", 22)
 	f.MultiCell(rpText, 10, r.tr(in.Framework.Title+" compliance package"), "", "L", false)
-	f.SetFont("Helvetica", "", 14)
+	f.SetFont(pdf.FontFamily, "", 14)
 	f.MultiCell(rpText, 8, r.tr(in.Organization), "", "L", false)
 	f.Ln(6)
 	fw := in.Framework.Title + " (" + in.Framework.Name + ", version " + strconv.FormatInt(in.Framework.Version, 10) + ")"
@@ -240,11 +245,11 @@ func (r *report) cover() {
 	if s := in.Score; s != nil {
 		rows = append(rows, []string{"Compliance score", fmt.Sprintf("%.1f of 100 (as of %s)", s.Score, s.At.UTC().Format(time.RFC3339))})
 	}
-	f.SetFont("Helvetica", "", 10)
+	f.SetFont(pdf.FontFamily, "", 10)
 	for _, row := range rows {
-		f.SetFont("Helvetica", "B", 10)
+		f.SetFont(pdf.FontFamily, "B", 10)
 		f.CellFormat(45, 6, r.tr(row[0]), "", 0, "L", false, 0, "")
-		f.SetFont("Helvetica", "", 10)
+		f.SetFont(pdf.FontFamily, "", 10)
 		f.MultiCell(rpText-45, 6, r.tr(row[1]), "", "L", false)
 	}
 	if s := in.Score; s != nil {

@@ -18,11 +18,14 @@ var (
 	dejaVuSansBold []byte
 )
 
-// fontFamily is the family name the embedded fonts are registered under.
-const fontFamily = "DejaVuSans"
+// FontFamily is the family name AddFonts registers the embedded fonts under: pass it
+// to fpdf's SetFont with style "" (regular) or "B" (bold).
+const FontFamily = "DejaVuSans"
 
-// addFonts registers the embedded regular and bold fonts with f.
-func addFonts(f *fpdf.Fpdf) {
-	f.AddUTF8FontFromBytes(fontFamily, "", dejaVuSans)
-	f.AddUTF8FontFromBytes(fontFamily, "B", dejaVuSansBold)
+// AddFonts registers the embedded DejaVu Sans regular and bold fonts with f as UTF-8
+// fonts under FontFamily, so text in any script the fonts cover prints as written
+// (fpdf embeds the subset a document uses). Hand text through Clean first.
+func AddFonts(f *fpdf.Fpdf) {
+	f.AddUTF8FontFromBytes(FontFamily, "", dejaVuSans)
+	f.AddUTF8FontFromBytes(FontFamily, "B", dejaVuSansBold)
 }

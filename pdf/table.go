@@ -118,7 +118,7 @@ func NewTable(opt TableOptions) (*Table, error) {
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(false, footerSpace)
 	f.AliasNbPages("{nb}")
-	addFonts(f)
+	AddFonts(f)
 	t.f = f
 	f.SetHeaderFuncMode(t.pageHeader, false)
 	f.SetFooterFunc(t.pageFooter)
@@ -138,7 +138,7 @@ func (t *Table) setFont(bold bool, size float64) {
 		style = "B"
 	}
 	t.bold = bold
-	t.f.SetFont(fontFamily, style, size)
+	t.f.SetFont(FontFamily, style, size)
 }
 
 // measure is the width of r in the current font; widths are cached per rune, since

@@ -8,6 +8,9 @@ import (
 // ellipsis ends a cell that was cut short.
 const ellipsis = "…"
 
+// Clean makes s safe to print with the fonts of AddFonts; see clean.
+func Clean(s string) string { return clean(s) }
+
 // clean makes s safe to hand to fpdf: invalid UTF-8, control characters (other than the
 // line breaks and tabs, which become line breaks and spaces) and runes outside the
 // Basic Multilingual Plane (fpdf's UTF-8 fonts index widths by rune up to U+FFFF) are
