@@ -156,9 +156,28 @@ FROM decision_events{{WHERE}} GROUP BY team_id, gateway_id, severity`
 // ComplianceRuleCounts counts, by team, gateway and rule, the decision events of the
 // filter that matched each rule.
 func (t *tx) ComplianceRuleCounts(f keeptrail.ComplianceFilter) ([]keeptrail.RuleCount, error) {
+	var out []keeptrail.RuleCount
+	err := t.ComplianceRuleDecisions(f, func(c keeptrail.RuleCount, _, _ int64) error {
+		out = append(out, c)
+		return nil
+	})
+	if out == nil && err == nil {
+		out = []keeptrail.RuleCount{}
+	}
+	return out, err
+}
+
+// ComplianceRuleDecisions calls fn for each team, gateway and rule (in that order) with
+// the decision events of the filter that matched the rule (c.Matches) and how many of
+// those were blocked and escalated. Like ComplianceRuleCounts it reads the rollups for
+// whole months, days and hours and the raw events at the edges. It is not yet part of
+// keeptrail.ComplianceTx (RuleCount has no decision columns); package evidence reads it
+// through an interface of its own.
+func (t *tx) ComplianceRuleDecisions(f keeptrail.ComplianceFilter, fn func(c keeptrail.RuleCount, blocked, escalated int64) error) error {
 	parts := splitPeriod(f.From, f.To)
-	sum := map[ruleKey]int64{}
-	const rollupQ = `SELECT team_id, gateway_id, rule, CAST(SUM(matches) AS BIGINT) FROM %s{{WHERE}} GROUP BY team_id, gateway_id, rule`
+	sum := map[ruleKey]ruleTally{}
+	const rollupQ = `SELECT team_id, gateway_id, rule, CAST(SUM(matches) AS BIGINT), CAST(SUM(blocked) AS BIGINT),
+CAST(SUM(escalated) AS BIGINT) FROM %s{{WHERE}} GROUP BY team_id, gateway_id, rule`
 	read := func(table, timeCol string, s span) error {
 		where, args, ok := complianceWhere(timeCol, s, f)
 		if !ok {
@@ -171,60 +190,80 @@ func (t *tx) ComplianceRuleCounts(f keeptrail.ComplianceFilter) ([]keeptrail.Rul
 		defer rows.Close()
 		for rows.Next() {
 			var k ruleKey
-			var n int64
-			if err := rows.Scan(&k.team, &k.gateway, &k.rule, &n); err != nil {
+			var v ruleTally
+			if err := rows.Scan(&k.team, &k.gateway, &k.rule, &v.matches, &v.blocked, &v.escalated); err != nil {
 				return fmt.Errorf("scan matched rule counts: %w", err)
 			}
-			sum[k] += n
+			sum[k] = sum[k].plus(v)
 		}
 		return rows.Err()
 	}
 	for i, l := range rollupLevels {
 		for _, s := range parts.parts[i] {
 			if err := read(l.rules, l.bucket, s); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	for _, s := range parts.raw {
 		if err := t.rawRuleCounts(s, f, sum); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	out := make([]keeptrail.RuleCount, 0, len(sum))
-	for k, n := range sum {
-		out = append(out, keeptrail.RuleCount{TeamID: k.team, GatewayID: k.gateway, Rule: k.rule, Matches: n})
+	keys := make([]ruleKey, 0, len(sum))
+	for k := range sum {
+		keys = append(keys, k)
 	}
-	slices.SortFunc(out, func(a, b keeptrail.RuleCount) int {
-		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Rule, b.Rule))
+	slices.SortFunc(keys, func(a, b ruleKey) int {
+		return cmp.Or(cmp.Compare(a.team, b.team), cmp.Compare(a.gateway, b.gateway), cmp.Compare(a.rule, b.rule))
 	})
-	return out, nil
+	for _, k := range keys {
+		v := sum[k]
+		if err := fn(keeptrail.RuleCount{TeamID: k.team, GatewayID: k.gateway, Rule: k.rule, Matches: v.matches}, v.blocked, v.escalated); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decisionTally is one match of a rule by an event with the decision.
+func decisionTally(decision string) ruleTally {
+	v := ruleTally{matches: 1}
+	switch keeptrail.Decision(decision) {
+	case keeptrail.DecisionBlocked:
+		v.blocked = 1
+	case keeptrail.DecisionEscalated:
+		v.escalated = 1
+	}
+	return v
 }
 
 // rawRuleCounts adds the rules matched by the raw events of s to sum (bucket 0).
-func (t *tx) rawRuleCounts(s span, f keeptrail.ComplianceFilter, sum map[ruleKey]int64) error {
+func (t *tx) rawRuleCounts(s span, f keeptrail.ComplianceFilter, sum map[ruleKey]ruleTally) error {
 	where, args, ok := complianceWhere("occurred_at", s, f)
 	if !ok {
 		return nil
 	}
-	rows, err := t.query("SELECT team_id, gateway_id, rules_matched FROM decision_events"+where+" AND rules_matched <> '[]'", args...)
+	rows, err := t.query("SELECT team_id, gateway_id, decision, rules_matched FROM decision_events"+where+" AND rules_matched <> '[]'", args...)
 	if err != nil {
 		return fmt.Errorf("read matched rules: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var team, gateway int64
-		var text string
-		if err := rows.Scan(&team, &gateway, &text); err != nil {
+		var decision, text string
+		if err := rows.Scan(&team, &gateway, &decision, &text); err != nil {
 			return fmt.Errorf("scan matched rules: %w", err)
 		}
 		var rules []string
 		if err := json.Unmarshal([]byte(text), &rules); err != nil {
 			return fmt.Errorf("decode matched rules %q: %w", text, err)
 		}
+		v := decisionTally(decision)
 		for i, r := range rules {
 			if !slices.Contains(rules[:i], r) {
-				sum[ruleKey{0, team, gateway, r}]++
+				k := ruleKey{0, team, gateway, r}
+				sum[k] = sum[k].plus(v)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -110,17 +109,18 @@ func (t *tx) rebuildMonthRollups() error {
 	return w.flush(t)
 }
 
-// rebuildRuleRollups counts the rules matched by every stored event.
+// rebuildRuleRollups counts the rules matched by every stored event, and of those the
+// blocked and escalated ones.
 func (t *tx) rebuildRuleRollups() error {
-	rows, err := t.query("SELECT occurred_at, team_id, gateway_id, rules_matched FROM decision_events WHERE rules_matched <> '[]'")
+	rows, err := t.query("SELECT occurred_at, team_id, gateway_id, decision, rules_matched FROM decision_events WHERE rules_matched <> '[]'")
 	if err != nil {
 		return fmt.Errorf("read matched rules: %w", err)
 	}
 	r := newRollup()
 	for rows.Next() {
 		var at, team, gateway int64
-		var text string
-		if err := rows.Scan(&at, &team, &gateway, &text); err != nil {
+		var decision, text string
+		if err := rows.Scan(&at, &team, &gateway, &decision, &text); err != nil {
 			rows.Close()
 			return fmt.Errorf("scan matched rules: %w", err)
 		}
@@ -129,15 +129,7 @@ func (t *tx) rebuildRuleRollups() error {
 			rows.Close()
 			return fmt.Errorf("decode matched rules %q: %w", text, err)
 		}
-		buckets := [3]int64{hourOf(at), dayOf(at), monthOf(at)}
-		for i, rule := range rules {
-			if slices.Contains(rules[:i], rule) {
-				continue
-			}
-			for l, b := range buckets {
-				r.rules[l][ruleKey{b, team, gateway, rule}]++
-			}
-		}
+		r.addRules([3]int64{hourOf(at), dayOf(at), monthOf(at)}, team, gateway, decisionTally(decision), rules)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -46,6 +46,14 @@ type ruleKey struct {
 	rule                  string
 }
 
+// ruleTally counts the decision events that matched a rule, and those of them blocked
+// and escalated.
+type ruleTally struct{ matches, blocked, escalated int64 }
+
+func (a ruleTally) plus(b ruleTally) ruleTally {
+	return ruleTally{a.matches + b.matches, a.blocked + b.blocked, a.escalated + b.escalated}
+}
+
 // gatewayHourKey is one row of compliance_gateway_hours.
 type gatewayHourKey struct{ hour, gateway int64 }
 
@@ -74,7 +82,7 @@ var rollupLevels = []struct {
 // events and one of rules per level.
 type rollup struct {
 	events       [3]map[eventKey]eventTally
-	rules        [3]map[ruleKey]int64
+	rules        [3]map[ruleKey]ruleTally
 	gatewayHours map[gatewayHourKey]gatewayTally
 	lastMonth    monthCache
 }
@@ -83,7 +91,7 @@ func newRollup() *rollup {
 	r := &rollup{gatewayHours: map[gatewayHourKey]gatewayTally{}}
 	for i := range r.events {
 		r.events[i] = map[eventKey]eventTally{}
-		r.rules[i] = map[ruleKey]int64{}
+		r.rules[i] = map[ruleKey]ruleTally{}
 	}
 	return r
 }
@@ -112,17 +120,25 @@ func (r *rollup) addEvent(at, team, gateway int64, decision, severity string, po
 		k := eventKey{b, team, gateway, severity}
 		r.events[i][k] = r.events[i][k].plus(v)
 	}
+	r.addRules(buckets, team, gateway, ruleTally{1, v.blocked, v.escalated}, rules)
+	g := r.gatewayHours[gatewayHourKey{h, gateway}]
+	g.events++
+	r.gatewayHours[gatewayHourKey{h, gateway}] = g
+}
+
+// addRules counts one decision event (v: one match, and whether it was blocked or
+// escalated) for each rule it matched, in the hour, day and month buckets. A rule listed
+// twice counts once.
+func (r *rollup) addRules(buckets [3]int64, team, gateway int64, v ruleTally, rules []string) {
 	for i, rule := range rules {
 		if slices.Contains(rules[:i], rule) {
 			continue
 		}
 		for l, b := range buckets {
-			r.rules[l][ruleKey{b, team, gateway, rule}]++
+			k := ruleKey{b, team, gateway, rule}
+			r.rules[l][k] = r.rules[l][k].plus(v)
 		}
 	}
-	g := r.gatewayHours[gatewayHourKey{h, gateway}]
-	g.events++
-	r.gatewayHours[gatewayHourKey{h, gateway}] = g
 }
 
 // monthCache remembers the month of the last day seen: events come mostly in time order.
@@ -283,7 +299,7 @@ func (w *upsertWriter) eventTallies(t *tx, table, bucket string, m map[eventKey]
 		[]string{"requests", "enforced", "blocked", "escalated"}, len(keys), args)
 }
 
-func (w *upsertWriter) ruleTallies(t *tx, table, bucket string, m map[ruleKey]int64) {
+func (w *upsertWriter) ruleTallies(t *tx, table, bucket string, m map[ruleKey]ruleTally) {
 	keys := make([]ruleKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -292,11 +308,12 @@ func (w *upsertWriter) ruleTallies(t *tx, table, bucket string, m map[ruleKey]in
 		return cmp.Or(cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.team, b.team), cmp.Compare(a.gateway, b.gateway),
 			cmp.Compare(a.rule, b.rule))
 	})
-	args := make([]any, 0, len(keys)*5)
+	args := make([]any, 0, len(keys)*7)
 	for _, k := range keys {
-		args = append(args, k.bucket, k.team, k.gateway, k.rule, m[k])
+		v := m[k]
+		args = append(args, k.bucket, k.team, k.gateway, k.rule, v.matches, v.blocked, v.escalated)
 	}
-	w.add(t, table, []string{bucket, "team_id", "gateway_id", "rule"}, []string{"matches"}, len(keys), args)
+	w.add(t, table, []string{bucket, "team_id", "gateway_id", "rule"}, []string{"matches", "blocked", "escalated"}, len(keys), args)
 }
 
 func (w *upsertWriter) gatewayTallies(t *tx, m map[gatewayHourKey]gatewayTally) {
