@@ -21,6 +21,24 @@ type Store interface {
 	Close() error
 }
 
+type rerunnableKey struct{}
+
+// WithRerunnableUpdate returns a context under which Update may run its function more
+// than once: a store that lets concurrent Update calls share one transaction (SQLite's
+// group commit) then runs them without a savepoint each, and if one fails, rolls the
+// shared transaction back and runs the others again. Only the effects of the run whose
+// transaction commits may count, so fn must start from its inputs every time and keep
+// nothing from an earlier run (ingest's batches do: each run resets its outcome).
+func WithRerunnableUpdate(ctx context.Context) context.Context {
+	return context.WithValue(ctx, rerunnableKey{}, true)
+}
+
+// RerunnableUpdate reports whether ctx came from WithRerunnableUpdate.
+func RerunnableUpdate(ctx context.Context) bool {
+	v, _ := ctx.Value(rerunnableKey{}).(bool)
+	return v
+}
+
 // Tx is one transaction. Its methods return *Error with ENOTFOUND for a missing row and
 // ECONFLICT for a duplicate unique key; other failures are internal errors. Every time
 // written by the store is truncated to microseconds and kept in UTC.

@@ -145,9 +145,11 @@ func (r *run) reject(n int, reason string) {
 }
 
 // flush writes the batch in one transaction; the final one also appends the request's
-// audit entry, so that the entry and the last rows commit together (fail closed).
+// audit entry, so that the entry and the last rows commit together (fail closed). The
+// function may run more than once (keeptrail.WithRerunnableUpdate): each run starts from
+// the parsed batch and the committed caches, and only commit merges its outcome.
 func (r *run) flush(ctx context.Context, final bool) error {
-	err := r.in.st.Update(ctx, func(tx keeptrail.Tx) error {
+	err := r.in.st.Update(keeptrail.WithRerunnableUpdate(ctx), func(tx keeptrail.Tx) error {
 		r.tx = txOutcome{}
 		clear(r.txTeams)
 		clear(r.txGateways)

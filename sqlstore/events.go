@@ -28,15 +28,29 @@ const maxEventChunk = 1024
 // eventInsertSQL caches the multi-row INSERT for each chunk size.
 var eventInsertSQL sync.Map // rows -> string
 
+// eventInsertQuery is the SQLite insert of rows events. It is INSERT OR IGNORE, not
+// ON CONFLICT DO NOTHING RETURNING: a multi-row statement that may abort (a NOT NULL or
+// conflict clause with the default ABORT) or that returns rows makes SQLite copy every
+// page it touches into a statement journal first, and with random request ids that is
+// one page per event. OR IGNORE skips a row whose request_id is stored (the same outcome
+// as DO NOTHING) and no value it is given can be NULL, so nothing else is ignored;
+// storedSince reads back which rows were stored.
 func eventInsertQuery(rows int) string {
 	if q, ok := eventInsertSQL.Load(rows); ok {
 		return q.(string)
 	}
-	q := "INSERT INTO decision_events (" + eventColumns + ") VALUES " + placeholders(rows, eventColumnCount) +
-		" ON CONFLICT (request_id) DO NOTHING RETURNING id, request_id"
+	q := "INSERT OR IGNORE INTO decision_events (" + eventColumns + ") VALUES " + placeholders(rows, eventColumnCount)
 	eventInsertSQL.Store(rows, q)
 	return q
 }
+
+// The queries that find the rows an insert stored: SQLite gives a new row an id above
+// every id in the table, and the writer holds the database, so the rows above the largest
+// id before the insert are exactly those it stored.
+const (
+	eventMaxIDQuery  = "SELECT COALESCE(MAX(id), 0) FROM decision_events"
+	eventStoredSince = "SELECT id, request_id FROM decision_events WHERE id > ? ORDER BY id"
+)
 
 // eventChunk returns the size of the next chunk of n remaining events: the largest power
 // of two no greater than n and maxEventChunk.
@@ -97,9 +111,21 @@ func (t *tx) InsertEvents(events []keeptrail.DecisionEvent) ([]int, error) {
 	return inserted, nil
 }
 
-// valuesEvents inserts events[unique] with multi-row INSERT ... VALUES statements, each
-// prepared once on the connection (SQLite).
+// valuesEvents inserts events[unique] with multi-row INSERT OR IGNORE statements, each
+// prepared once on the connection (SQLite), and reads back the ids of the rows stored.
 func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored func(int64, string) error) error {
+	var last int64
+	err := t.queryPrepared(eventMaxIDQuery, nil, func(dest []driver.Value) error {
+		id, ok := dest[0].(int64)
+		if !ok {
+			return fmt.Errorf("largest event id is %T", dest[0])
+		}
+		last = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	args := make([]driver.NamedValue, 0, eventChunk(len(unique))*eventColumnCount)
 	var js jsonText
 	for start := 0; start < len(unique); {
@@ -127,11 +153,27 @@ func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored
 				driver.NamedValue{Ordinal: n + 15, Value: e.CostUSD},
 			)
 		}
-		err := t.queryPrepared(eventInsertQuery(len(part)), args, func(dest []driver.Value) error {
-			return storedRow(dest, stored)
+		n, err := t.execPrepared(eventInsertQuery(len(part)), args)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue // all were stored before
+		}
+		var got int64
+		since := []driver.NamedValue{{Ordinal: 1, Value: last}}
+		err = t.queryPrepared(eventStoredSince, since, func(dest []driver.Value) error {
+			got++
+			return storedRow(dest, func(id int64, requestID string) error {
+				last = id
+				return stored(id, requestID)
+			})
 		})
 		if err != nil {
 			return err
+		}
+		if got != n {
+			return fmt.Errorf("insert stored %d events but %d rows follow id %d", n, got, since[0].Value)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,7 +20,9 @@ import (
 // them all durable. For each caller the meaning of Update is unchanged: its function's
 // writes are atomic (an error or panic rolls back to its savepoint, leaving the others'
 // writes alone), they are durable when Update returns nil, and a function that never
-// started because its caller's context ended is never run later.
+// started because its caller's context ended is never run later. Calls that may run
+// again (keeptrail.WithRerunnableUpdate), and a call alone, skip the savepoints: when one
+// of them fails, the transaction is rolled back and the others run again (see run).
 
 // maxGroup bounds how many Update calls share one transaction.
 const maxGroup = 64
@@ -147,30 +150,96 @@ func (c *committer) run(group []*writeCall) {
 	if len(live) == 0 {
 		return
 	}
-	db := c.db
-	ctx := context.Background()
-	deliver := func(ws []*writeCall, err error) {
-		for _, w := range ws {
-			w.finish(err)
+	// A savepoint costs a copy of every page the call changes (SQLite journals each page
+	// before its first change inside a savepoint). A call alone needs none: rolling the
+	// transaction back undoes exactly its writes. Calls that may run again need none
+	// either: when one fails, the others run again without it.
+	fast := true
+	for _, w := range live {
+		fast = fast && (len(live) == 1 || keeptrail.RerunnableUpdate(w.ctx))
+	}
+	if fast {
+		failed, again := c.runShared(live)
+		if failed == nil {
+			return
+		}
+		live = again
+		if len(live) == 0 {
+			return
 		}
 	}
-	conn, err := db.write.Conn(ctx)
+	c.runSavepoints(live)
+}
+
+// runShared runs the calls in one transaction without savepoints. If a call fails, it
+// rolls the transaction back, delivers that call's outcome, and returns it with the
+// calls still to run (each of them may run again, see WithRerunnableUpdate).
+func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*writeCall) {
+	db := c.db
+	ctx := context.Background()
+	conn, sqlTx, err := c.begin(ctx)
 	if err != nil {
-		deliver(live, fmt.Errorf("get database connection: %w", err))
+		deliverAll(live, err)
+		return nil, nil
+	}
+	defer conn.Close()
+	for i, w := range live {
+		t := &tx{ctx: context.WithoutCancel(w.ctx), db: db, conn: conn, tx: sqlTx, now: keeptrail.TruncTime(db.now())}
+		ferr, panicked, pval := callUpdate(w.fn, t)
+		if ferr == nil && !panicked {
+			continue
+		}
+		sqlTx.Rollback()
+		w.err, w.panicked, w.panicVal = ferr, panicked, pval
+		close(w.done)
+		again = append(again, live[:i]...)
+		return w, append(again, live[i+1:]...)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		deliverAll(live, fmt.Errorf("commit transaction: %w", err))
+		return nil, nil
+	}
+	deliverAll(live, nil)
+	return nil, nil
+}
+
+// begin takes the write connection and opens a transaction on it.
+func (c *committer) begin(ctx context.Context) (*sql.Conn, *sql.Tx, error) {
+	conn, err := c.db.write.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("get database connection: %w", err)
+	}
+	sqlTx, err := conn.BeginTx(ctx, c.db.d.updateOpts)
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return conn, sqlTx, nil
+}
+
+func deliverAll(ws []*writeCall, err error) {
+	for _, w := range ws {
+		w.finish(err)
+	}
+}
+
+// runSavepoints runs the calls in one transaction, each inside its own savepoint, so
+// that a failed call's writes are undone without touching the others'.
+func (c *committer) runSavepoints(live []*writeCall) {
+	db := c.db
+	ctx := context.Background()
+	conn, sqlTx, err := c.begin(ctx)
+	if err != nil {
+		deliverAll(live, err)
 		return
 	}
 	defer conn.Close()
-	sqlTx, err := conn.BeginTx(ctx, db.d.updateOpts)
-	if err != nil {
-		deliver(live, fmt.Errorf("begin transaction: %w", err))
-		return
-	}
 	var ok []*writeCall // calls whose writes wait for the commit
 	for i, w := range live {
 		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT keeptrail_update"); err != nil {
 			sqlTx.Rollback()
-			deliver(ok, fmt.Errorf("group transaction aborted: %w", err))
-			deliver(live[i:], fmt.Errorf("savepoint: %w", err))
+			deliverAll(ok, fmt.Errorf("group transaction aborted: %w", err))
+			deliverAll(live[i:], fmt.Errorf("savepoint: %w", err))
 			return
 		}
 		// Once started, a call runs to completion: an interrupted statement inside an
@@ -181,8 +250,8 @@ func (c *committer) run(group []*writeCall) {
 		if ferr == nil && !panicked {
 			if _, err := sqlTx.ExecContext(ctx, "RELEASE keeptrail_update"); err != nil {
 				sqlTx.Rollback()
-				deliver(ok, fmt.Errorf("group transaction aborted: %w", err))
-				deliver(live[i:], fmt.Errorf("release savepoint: %w", err))
+				deliverAll(ok, fmt.Errorf("group transaction aborted: %w", err))
+				deliverAll(live[i:], fmt.Errorf("release savepoint: %w", err))
 				return
 			}
 			ok = append(ok, w)
@@ -198,8 +267,8 @@ func (c *committer) run(group []*writeCall) {
 		close(w.done)
 		if rerr != nil {
 			sqlTx.Rollback()
-			deliver(ok, fmt.Errorf("group transaction aborted by a failed write: %w", errors.Join(ferr, rerr)))
-			deliver(live[i+1:], fmt.Errorf("group transaction aborted by a failed write: %w", errors.Join(ferr, rerr)))
+			deliverAll(ok, fmt.Errorf("group transaction aborted by a failed write: %w", errors.Join(ferr, rerr)))
+			deliverAll(live[i+1:], fmt.Errorf("group transaction aborted by a failed write: %w", errors.Join(ferr, rerr)))
 			return
 		}
 	}
@@ -208,10 +277,10 @@ func (c *committer) run(group []*writeCall) {
 		return
 	}
 	if err := sqlTx.Commit(); err != nil {
-		deliver(ok, fmt.Errorf("commit transaction: %w", err))
+		deliverAll(ok, fmt.Errorf("commit transaction: %w", err))
 		return
 	}
-	deliver(ok, nil)
+	deliverAll(ok, nil)
 }
 
 // callUpdate runs fn, turning a panic into a value to re-raise in the caller's goroutine.

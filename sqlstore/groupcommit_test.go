@@ -15,8 +15,22 @@ import (
 // TestConcurrentUpdatesKeepTheirOwnOutcome runs many concurrent writers (which SQLite
 // groups into shared transactions): every third fails after writing and every seventh
 // panics after writing. Exactly the writes of the successful calls remain, each failing
-// call gets its own error or panic back, and the audit log stays gap-free.
+// call gets its own error or panic back, and the audit log stays gap-free. It runs with
+// plain calls (each in its own savepoint) and with rerunnable ones (none, and the group
+// runs again without a failed call).
 func TestConcurrentUpdatesKeepTheirOwnOutcome(t *testing.T) {
+	for _, rerunnable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rerunnable=%v", rerunnable), func(t *testing.T) {
+			testConcurrentUpdates(t, rerunnable)
+		})
+	}
+}
+
+func testConcurrentUpdates(t *testing.T, rerunnable bool) {
+	ctx := context.Background()
+	if rerunnable {
+		ctx = keeptrail.WithRerunnableUpdate(ctx)
+	}
 	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
 		const n = 120
 		errBoom := errors.New("boom")
@@ -26,7 +40,7 @@ func TestConcurrentUpdatesKeepTheirOwnOutcome(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				defer func() { panics[i] = recover() }()
-				results[i] = db.Update(context.Background(), func(tx keeptrail.Tx) error {
+				results[i] = db.Update(ctx, func(tx keeptrail.Tx) error {
 					if _, _, err := tx.EnsureTeam(fmt.Sprintf("team-%03d", i)); err != nil {
 						return err
 					}

@@ -65,6 +65,36 @@ func (p *preparedStatements) closeAll() {
 	}
 }
 
+// execPrepared runs q (already rebound) with args on the transaction's connection
+// through a statement cached for that connection and returns the rows it changed.
+func (t *tx) execPrepared(q string, args []driver.NamedValue) (int64, error) {
+	var n int64
+	err := t.conn.Raw(func(c any) error {
+		dc, ok := c.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection %T is not a driver.Conn", c)
+		}
+		s, err := t.db.prepared.get(t.ctx, dc, q)
+		if err != nil {
+			return err
+		}
+		se, ok := s.(driver.StmtExecContext)
+		if !ok {
+			return fmt.Errorf("driver statement %T cannot exec with a context", s)
+		}
+		res, err := se.ExecContext(t.ctx, args)
+		if err != nil {
+			if errors.Is(err, driver.ErrBadConn) {
+				t.db.prepared.forget(dc)
+			}
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // queryPrepared runs q (already rebound) with args on the transaction's connection
 // through a statement cached for that connection, calling each for every row. dest is
 // reused between rows.

@@ -33,7 +33,7 @@ import (
 //	go test ./bench/ingestbench -run '^$' -bench HTTPIngest/sqlite -benchtime 40x -cpuprofile cpu.out
 //	go tool pprof -top -cum ingestbench.test cpu.out
 //
-// Each iteration posts one batch of 5000 new events; three clients post at once.
+// Each iteration posts one batch of 5000 new events; three clients post at once ($CLIENTS).
 
 const profileBatch = 5000
 
@@ -111,7 +111,7 @@ func BenchmarkHTTPIngest(b *testing.B) {
 			var wg sync.WaitGroup
 			b.ResetTimer()
 			w0 := writtenBytes()
-			for range 3 {
+			for range benchClients() {
 				wg.Go(func() {
 					for body := range work {
 						mustPost(b, url+"/api/v1/events", token, body, profileBatch)
@@ -127,6 +127,14 @@ func BenchmarkHTTPIngest(b *testing.B) {
 			reportRate(b, w0)
 		})
 	}
+}
+
+// benchClients is how many clients post at once: $CLIENTS, or 3.
+func benchClients() int {
+	if n, _ := strconv.Atoi(os.Getenv("CLIENTS")); n > 0 {
+		return n
+	}
+	return 3
 }
 
 // benchBatchSize is ingest.Options.BatchSize for the benchmark: $INGEST_BATCH_SIZE, or the
