@@ -31,7 +31,8 @@ func TestRollupsEqualRawRows(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				raw, err := compliance.New(db, compliance.Options{Now: clock, Counter: recompute.New(db.SQL(), db.Dialect())})
+				counter := recompute.New(db.SQL(), db.Dialect())
+				raw, err := compliance.New(db, compliance.Options{Now: clock, Counter: counter})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,10 +68,63 @@ func TestRollupsEqualRawRows(t *testing.T) {
 						t.Fatalf("%s: raw score: %v", what, err)
 					}
 					wantJSON(t, "score, "+what, gotScore, wantScore)
+
+					// The rule rollups' blocked and escalated counts, by team, gateway and rule.
+					flt := org.filter(ctx, from, to, teams, gateways)
+					gotRules, wantRules := ruleDecisions{}, ruleDecisions{}
+					if err := db.View(ctx, func(tx keeptrail.Tx) error {
+						return tx.(ruleDecisionReader).ComplianceRuleDecisions(flt, gotRules.add)
+					}); err != nil {
+						t.Fatalf("%s: rule decisions: %v", what, err)
+					}
+					if err := counter.RuleDecisions(ctx, flt, wantRules.add); err != nil {
+						t.Fatalf("%s: raw rule decisions: %v", what, err)
+					}
+					wantJSON(t, "rule decisions, "+what, gotRules, wantRules)
+					if i == 0 && len(wantRules) == 0 {
+						t.Errorf("%s: no rule matched; the property would hold trivially", what)
+					}
 				}
 			})
 		})
 	}
+}
+
+// ruleDecisionReader is the store's count of blocked and escalated events by rule.
+type ruleDecisionReader interface {
+	ComplianceRuleDecisions(keeptrail.ComplianceFilter, func(keeptrail.RuleCount, int64, int64) error) error
+}
+
+// ruleDecisions are the counts by team, gateway and rule as "team/gateway/rule" ->
+// [matches, blocked, escalated].
+type ruleDecisions map[string][3]int64
+
+func (r ruleDecisions) add(c keeptrail.RuleCount, blocked, escalated int64) error {
+	r[fmt.Sprintf("%d/%d/%s", c.TeamID, c.GatewayID, c.Rule)] = [3]int64{c.Matches, blocked, escalated}
+	return nil
+}
+
+// filter is the compliance filter of a request: the principal's teams, narrowed to the
+// teams named, and the gateways named.
+func (o *organization) filter(ctx context.Context, from, to time.Time, teams, gateways []string) keeptrail.ComplianceFilter {
+	f := keeptrail.ComplianceFilter{From: from, To: to, Scope: keeptrail.PrincipalFromContext(ctx).Scope()}
+	if len(teams) > 0 {
+		f.Scope = keeptrail.TeamScope{}
+		for _, tm := range o.teams {
+			if slices.Contains(teams, tm.Name) {
+				f.Scope.TeamIDs = append(f.Scope.TeamIDs, tm.ID)
+			}
+		}
+	}
+	if len(gateways) > 0 {
+		f.GatewayIDs = []int64{}
+		for _, g := range o.gateways {
+			if slices.Contains(gateways, g.Name) {
+				f.GatewayIDs = append(f.GatewayIDs, g.ID)
+			}
+		}
+	}
+	return f
 }
 
 func minTime(a, b time.Time) time.Time {

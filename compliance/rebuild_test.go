@@ -3,7 +3,9 @@ package compliance_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/keeptrail/keeptrail"
 	"github.com/keeptrail/keeptrail/compliance"
 	"github.com/keeptrail/keeptrail/sqlstore"
 )
@@ -16,6 +18,10 @@ func TestRollupsBuiltForOlderDatabases(t *testing.T) {
 		want, err := fixtureService(t, db, compliance.Options{}).Status(admin, compliance.StatusRequest{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		wantRules := allRuleDecisions(t, db)
+		if len(wantRules) == 0 {
+			t.Fatal("the fixture matched no rule")
 		}
 		for _, q := range []string{
 			"DELETE FROM compliance_event_hours", "DELETE FROM compliance_event_days", "DELETE FROM compliance_event_months",
@@ -32,8 +38,22 @@ func TestRollupsBuiltForOlderDatabases(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantJSON(t, "status after the rollups were built", got, want)
+		wantJSON(t, "rule decisions after the rollups were built", allRuleDecisions(t, db), wantRules)
 		if got.Requests != 24 {
 			t.Errorf("requests = %d, want 24", got.Requests)
 		}
 	})
+}
+
+// allRuleDecisions reads the store's blocked and escalated counts by rule for every time.
+func allRuleDecisions(t *testing.T, db *sqlstore.DB) ruleDecisions {
+	t.Helper()
+	out := ruleDecisions{}
+	f := keeptrail.ComplianceFilter{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := db.View(context.Background(), func(tx keeptrail.Tx) error {
+		return tx.(ruleDecisionReader).ComplianceRuleDecisions(f, out.add)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
