@@ -300,5 +300,6 @@ func TestPackageSQLite(t *testing.T) {
 	t.Run("tampering", func(t *testing.T) { testPackageTampering(t, fx) })
 	t.Run("product page example", func(t *testing.T) { testProductPageExample(t, fx) })
 	t.Run("job", func(t *testing.T) { testPackageJob(t, fx) })
+	t.Run("policy bars", func(t *testing.T) { testPolicyBars(t, fx) })
 	t.Run("unicode", func(t *testing.T) { testReportUnicode(t, fx) })
 }

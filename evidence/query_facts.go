@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keeptrail/keeptrail"
+	"github.com/keeptrail/keeptrail/chart"
 )
 
 // FailedLoginSpike is the number of failed sign-ins in one day from which the report
@@ -28,6 +29,10 @@ type Facts struct {
 	BlockedTotal, EscalatedTotal int64
 	BySeverity                   map[keeptrail.Severity]int64
 	RuleMatches                  map[string]int64
+	// ByPolicy counts, by policy label (NoPolicy for rules no policy holds), the blocked
+	// and escalated decision events that matched its rules (an event matching two rules
+	// of one policy counts for each).
+	ByPolicy map[string]chart.Count
 
 	AuditEntries      int64
 	AuditByCategory   map[string]int64
@@ -73,6 +78,7 @@ func (f *Facts) init(from, to time.Time) {
 	f.Escalated = make([]float64, len(f.Days))
 	f.BySeverity = map[keeptrail.Severity]int64{}
 	f.RuleMatches = map[string]int64{}
+	f.ByPolicy = map[string]chart.Count{}
 	f.AuditByCategory = map[string]int64{}
 	f.FailedLoginsByDay = map[string]int64{}
 	f.SLA.bySeverity = map[keeptrail.Severity]*slaCount{}
@@ -101,7 +107,14 @@ func (f *Facts) events(day time.Time, c keeptrail.EventCount) {
 	}
 }
 
-func (f *Facts) rule(rule string, n int64) { f.RuleMatches[rule] += n }
+func (f *Facts) rule(rule, policy string, v ruleTally) {
+	f.RuleMatches[rule] += v.matches
+	c := f.ByPolicy[policy]
+	c.Name = policy
+	c.Blocked += v.blocked
+	c.Escalated += v.escalated
+	f.ByPolicy[policy] = c
+}
 
 func (f *Facts) audit(e *keeptrail.AuditEntry) {
 	f.AuditEntries++

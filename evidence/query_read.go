@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -215,17 +216,37 @@ func (q *querier) eventsSummary() (EvidenceFile, error) {
 	return f, err
 }
 
-// blocksByRule counts the decision events of the period that matched each policy rule.
+// ruleDecisionReader is the store's count of the decision events that matched each rule
+// with those blocked and escalated (sqlstore's ComplianceRuleDecisions; not yet part of
+// keeptrail.ComplianceTx, whose RuleCount carries the matches only).
+type ruleDecisionReader interface {
+	ComplianceRuleDecisions(f keeptrail.ComplianceFilter, fn func(c keeptrail.RuleCount, blocked, escalated int64) error) error
+}
+
+// blocksByRule counts the decision events of the period that matched each policy rule,
+// and of those the blocked and escalated ones, with the policy each rule belongs to.
 func (q *querier) blocksByRule() (EvidenceFile, error) {
-	counts, err := q.tx.ComplianceRuleCounts(keeptrail.ComplianceFilter{From: q.in.From, To: q.in.To, Scope: q.scope})
+	rd, ok := q.tx.(ruleDecisionReader)
+	if !ok {
+		return EvidenceFile{}, fmt.Errorf("the store (%T) does not count blocked and escalated events by rule", q.tx)
+	}
+	pols, err := q.tx.Policies(q.scope)
 	if err != nil {
 		return EvidenceFile{}, err
 	}
-	type key struct{ team, gateway, rule string }
-	sum := map[key]int64{}
-	for _, c := range counts {
-		sum[key{q.teams[c.TeamID], q.gwName[c.GatewayID], c.Rule}] += c.Matches
-		q.facts.rule(c.Rule, c.Matches)
+	pm := newPolicyMap(pols, q.teams)
+	type key struct{ rule, policy, team, gateway string }
+	sum := map[key]ruleTally{}
+	err = rd.ComplianceRuleDecisions(keeptrail.ComplianceFilter{From: q.in.From, To: q.in.To, Scope: q.scope},
+		func(c keeptrail.RuleCount, blocked, escalated int64) error {
+			v := ruleTally{c.Matches, blocked, escalated}
+			k := key{c.Rule, pm.policy(c.TeamID, c.Rule), q.teams[c.TeamID], q.gwName[c.GatewayID]}
+			sum[k] = sum[k].plus(v)
+			q.facts.rule(c.Rule, k.policy, v)
+			return nil
+		})
+	if err != nil {
+		return EvidenceFile{}, err
 	}
 	keys := make([]key, 0, len(sum))
 	for k := range sum {
@@ -235,19 +256,31 @@ func (q *querier) blocksByRule() (EvidenceFile, error) {
 		return cmp.Or(cmp.Compare(a.rule, b.rule), cmp.Compare(a.team, b.team), cmp.Compare(a.gateway, b.gateway))
 	})
 	return q.csvFile(FileBlocksByRule, "blocks_by_rule", -1, map[string]any{"group_by": []string{"rule", "team", "gateway"},
-		"counts": "decision events that matched the rule", "source": "rollups"},
-		[]string{"rule", "team", "gateway", "matches"}, func(w *safecsv.Writer) error {
+		"counts": "decision events that matched the rule, and of those the blocked and the escalated ones",
+		"policy": "the policy of the event's team that lists the rule (docs/compliance-packages.md)", "source": "rollups"},
+		[]string{"rule", "policy", "team", "gateway", "matches", "blocked", "escalated"}, func(w *safecsv.Writer) error {
 			for _, k := range keys {
+				v := sum[k]
 				w.Text(k.rule)
+				w.Text(k.policy)
 				w.Text(k.team)
 				w.Text(k.gateway)
-				w.Int(sum[k])
+				w.Int(v.matches)
+				w.Int(v.blocked)
+				w.Int(v.escalated)
 				if err := w.EndRow(); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
+}
+
+// ruleTally counts decision events that matched a rule, and those blocked and escalated.
+type ruleTally struct{ matches, blocked, escalated int64 }
+
+func (a ruleTally) plus(b ruleTally) ruleTally {
+	return ruleTally{a.matches + b.matches, a.blocked + b.blocked, a.escalated + b.escalated}
 }
 
 // escalations writes the escalations opened in the period with their actions, and

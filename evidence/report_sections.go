@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,10 +12,10 @@ import (
 )
 
 // ReportCharts returns the charts of a package's report, from its facts: decision events
-// per day as a trend line, the rules matched most as bars, and the share of decision
-// events by severity as a pie. The trend and the pie are package chart's shared
-// definitions (DecisionsOverTime, SeverityShare); the bars count rule matches from the
-// rollups, which do not split them by decision. The console draws the same definitions as SVG.
+// per day as a trend line, the blocked and escalated events by policy as bars, and the
+// share of decision events by severity as a pie. They are package chart's shared
+// definitions (DecisionsOverTime, BlocksAndEscalations, SeverityShare), which the console
+// draws as SVG.
 func ReportCharts(f Facts) []chart.Chart {
 	ints := func(v []float64) []int64 {
 		out := make([]int64, len(v))
@@ -26,27 +25,13 @@ func ReportCharts(f Facts) []chart.Chart {
 		return out
 	}
 	trend := chart.DecisionsOverTime(f.Days, ints(f.Allowed), ints(f.Blocked), ints(f.Escalated))
-	type kv struct {
-		k string
-		v int64
+	var counts []chart.Count
+	for _, c := range f.ByPolicy {
+		if c.Blocked+c.Escalated > 0 {
+			counts = append(counts, c)
+		}
 	}
-	var rules []kv
-	for k, v := range f.RuleMatches {
-		rules = append(rules, kv{k, v})
-	}
-	slices.SortFunc(rules, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), cmp.Compare(a.k, b.k)) })
-	if len(rules) > 10 {
-		rules = rules[:10]
-	}
-	bars := chart.Bars{Title: "Decision events matching each policy rule (top 10)", Horizontal: true, ValueTitle: "events"}
-	vals := make([]float64, len(rules))
-	for i, r := range rules {
-		bars.Categories = append(bars.Categories, r.k)
-		vals[i] = float64(r.v)
-	}
-	if len(rules) > 0 {
-		bars.Series = []chart.Series{{Name: "events matching the rule", Values: vals}}
-	}
+	bars := chart.BlocksAndEscalations("policy", counts)
 	pie := chart.SeverityShare("Decision events by severity", f.BySeverity)
 	return []chart.Chart{trend, bars, pie}
 }
