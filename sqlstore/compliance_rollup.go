@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"cmp"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
@@ -222,8 +223,15 @@ func (w *upsertWriter) flush(t *tx) error {
 		return nil
 	}
 	if t.db.d.name != "postgres" {
+		// Through the connection's prepared statements: preparing a 256-row upsert
+		// again for every batch took 40 % of the rollup time.
+		var args []driver.NamedValue
 		for _, s := range w.stmts {
-			if _, err := t.tx.ExecContext(t.ctx, s.sql, s.args...); err != nil {
+			args = args[:0]
+			for i, v := range s.args {
+				args = append(args, driver.NamedValue{Ordinal: i + 1, Value: v})
+			}
+			if _, err := t.execPrepared(s.sql, args); err != nil {
 				return fmt.Errorf("add to %s: %w", s.table, err)
 			}
 		}
