@@ -100,32 +100,42 @@ func (p *Packager) Write(ctx context.Context, req PackageRequest, w io.Writer) (
 		return Manifest{}, err
 	}
 
-	// The chain check, status and score read their own snapshots, before the evidence.
-	rep, err := auditlog.Verify(ctx, p.Store, p.AuditPublicKey)
-	if err != nil {
-		return Manifest{}, fmt.Errorf("evidence: audit chain check: %w", err)
-	}
-	chain := chainCheck(rep, p.AuditPublicKey)
+	// The chain check, status, score and evidence files all read one snapshot, so that
+	// the report's figures and the manifest's populations agree whatever is written
+	// meanwhile. The writes the compliance figures need (rollups built once, escalations
+	// settled, the chain's progress recorded) are done first.
 	copts := p.Compliance
 	copts.Now = func() time.Time { return at }
 	svc, err := compliance.New(p.Store, copts)
 	if err != nil {
 		return Manifest{}, err
 	}
-	status, err := svc.Status(ctx, compliance.StatusRequest{From: from, To: to})
-	if err != nil {
+	if err := svc.Prepare(ctx); err != nil {
 		return Manifest{}, err
 	}
-	sreq := compliance.ScoreRequest{From: from}
-	if !to.After(at) {
-		sreq.At = to
-	}
-	score, err := svc.Score(ctx, sreq)
-	if err != nil {
-		return Manifest{}, err
-	}
-	ev, err := Collect(ctx, p.Store, QueryInput{Framework: fw, From: from, To: to, Principal: pr, Include: req.Include, AsOf: at,
-		AuditChain: &chain}, status, score)
+	var ev *Evidence
+	var score compliance.Score
+	err = p.Store.View(ctx, func(tx keeptrail.Tx) error {
+		rep, err := auditlog.Verify(ctx, snapshotStore{Store: p.Store, tx: tx}, p.AuditPublicKey)
+		if err != nil {
+			return fmt.Errorf("evidence: audit chain check: %w", err)
+		}
+		chain := chainCheck(rep, p.AuditPublicKey)
+		status, err := svc.StatusIn(ctx, tx, compliance.StatusRequest{From: from, To: to})
+		if err != nil {
+			return err
+		}
+		sreq := compliance.ScoreRequest{From: from}
+		if !to.After(at) {
+			sreq.At = to
+		}
+		if score, err = svc.ScoreIn(ctx, tx, sreq); err != nil {
+			return err
+		}
+		ev, err = CollectIn(ctx, tx, QueryInput{Framework: fw, From: from, To: to, Principal: pr, Include: req.Include, AsOf: at,
+			AuditChain: &chain}, status, score)
+		return err
+	})
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -179,6 +189,20 @@ func (p *Packager) Write(ctx context.Context, req PackageRequest, w io.Writer) (
 		return Manifest{}, err
 	}
 	return m, nil
+}
+
+// snapshotStore is a Store whose View runs in a transaction already open, so that code
+// written against a Store (auditlog.Verify) reads the package's snapshot. It does not
+// write.
+type snapshotStore struct {
+	keeptrail.Store
+	tx keeptrail.Tx
+}
+
+func (s snapshotStore) View(_ context.Context, fn func(keeptrail.Tx) error) error { return fn(s.tx) }
+
+func (s snapshotStore) Update(context.Context, func(keeptrail.Tx) error) error {
+	return fmt.Errorf("evidence: the package's snapshot is read-only")
 }
 
 // chainCheck turns the audit log verification into the manifest's chain check.

@@ -187,6 +187,7 @@ func TestPackage(t *testing.T) {
 		}
 		// Last: creating a template adds audit entries to the fixture's data.
 		t.Run("custom framework", func(t *testing.T) { testCustomFramework(t, fx) })
+		t.Run("under ingest", func(t *testing.T) { testPackageUnderIngest(t, fx) })
 	})
 }
 

@@ -179,12 +179,24 @@ func wanted(in QueryInput) map[string]bool {
 // every population is counted and every row read in the same snapshot. Status and score
 // come from the caller (they are computed by package compliance from the same store).
 func Collect(ctx context.Context, st keeptrail.Store, in QueryInput, status, score any) (*Evidence, error) {
+	var ev *Evidence
+	err := st.View(ctx, func(tx keeptrail.Tx) error {
+		var err error
+		ev, err = CollectIn(ctx, tx, in, status, score)
+		return err
+	})
+	return ev, err
+}
+
+// CollectIn is Collect inside tx, a read transaction the caller holds, so that the
+// caller's own reads (the package's status, score and chain check) see the same snapshot.
+func CollectIn(ctx context.Context, tx keeptrail.Tx, in QueryInput, status, score any) (*Evidence, error) {
 	if in.Principal == nil {
 		return nil, keeptrail.Errorf(keeptrail.EUNAUTHORIZED, "authentication required")
 	}
 	want := wanted(in)
 	ev := &Evidence{}
-	err := st.View(ctx, func(tx keeptrail.Tx) error {
+	err := func() error {
 		q, err := newQuerier(tx, in)
 		if err != nil {
 			return err
@@ -250,7 +262,7 @@ func Collect(ctx context.Context, st keeptrail.Store, in QueryInput, status, sco
 			ev.AuditLog = q.auditEvidence(in.AuditChain)
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
