@@ -17,23 +17,31 @@
 # Only the load itself is timed (not migration or server start). PostgreSQL is a throwaway
 # server from scripts/testpg.sh (loopback, fsync off: both loaders measure CPU, not flushes).
 #
-# Environment: EVENTS (1000000), BATCH (5000), CLIENTS (3), SEED (1), WORK (a temp folder,
-# removed at the end unless KEEP=1), DATABASES ("sqlite postgres"), KEEPTRAIL_BIN (use this
-# binary instead of building cmd/keeptrail), PROFILE=1 to save a 30 s CPU profile of the
-# server during each HTTP load into WORK (needs /debug/pprof on the server).
+# The clients: one per gateway of the generated traffic (12), each posting BATCH lines per
+# request and waiting for the answer before the next, as gateways do.
+#
+# Environment: EVENTS (1000000), BATCH (5000), CLIENTS (12), REPEAT (1; rounds of both
+# loads, alternating, with the median ratio printed when more than one), SEED (1), WORK
+# (a temp folder, removed at the end unless KEEP=1), DATABASES ("sqlite postgres"),
+# KEEPTRAIL_BIN (use this binary instead of building cmd/keeptrail), PROFILE=1 to save a
+# 30 s CPU profile of the server during each HTTP load into WORK (needs /debug/pprof on
+# the server).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 EVENTS=${EVENTS:-1000000}
 BATCH=${BATCH:-5000}
-CLIENTS=${CLIENTS:-3}
+CLIENTS=${CLIENTS:-12}
+REPEAT=${REPEAT:-1}
 SEED=${SEED:-1}
 DATABASES=${DATABASES:-sqlite postgres}
 KEEP=${KEEP:-0}
 PROFILE=${PROFILE:-0}
 WORK=${WORK:-$(mktemp -d /tmp/keeptrail-bench.XXXXXX)}
 mkdir -p "$WORK"
+# The throwaway PostgreSQL runs as user postgres when we are root: it must reach WORK.
+chmod 755 "$WORK"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -159,19 +167,22 @@ native_postgres() {
 }
 
 results=()
+for round in $(seq 1 "$REPEAT"); do
 for db in $DATABASES; do
 	case $db in
 	sqlite)
-		say "SQLite: keeptrail HTTP ingest ($BATCH lines per request, $CLIENTS clients)"
+		say "SQLite (round $round of $REPEAT): keeptrail HTTP ingest ($BATCH lines per request, $CLIENTS clients)"
+		rm -f "$WORK"/ours.db* "$WORK"/native.db*
 		ours sqlite "$WORK/ours.db"
 		ours_s=$SECS
-		say "SQLite: sqlite3 .import"
+		say "SQLite (round $round of $REPEAT): sqlite3 .import"
 		native_sqlite "$WORK/native.db"
 		native_s=$SECS
 		;;
 	postgres)
-		say "PostgreSQL: starting a throwaway server"
+		say "PostgreSQL (round $round of $REPEAT): starting a throwaway server"
 		pgdir="$WORK/pg"
+		rm -rf "$pgdir"
 		base=$(bash scripts/testpg.sh start "$pgdir")
 		psql -X -q "$base" -c "CREATE DATABASE ours" -c "CREATE DATABASE native"
 		say "PostgreSQL: keeptrail HTTP ingest ($BATCH lines per request, $CLIENTS clients)"
@@ -186,6 +197,10 @@ for db in $DATABASES; do
 	*) die "unknown database $db (sqlite, postgres)" ;;
 	esac
 	results+=("$db $ours_s $native_s")
+	for f in "$WORK"/usage-*; do
+		[ -e "$f" ] && mv "$f" "$WORK/round$round-${f##*/usage-}"
+	done
+done
 done
 
 echo
@@ -195,11 +210,18 @@ for r in "${results[@]}"; do
 	printf '%-10s %12s %14s %12s %14s %8s\n' "$db" "$o" "$(rate "$EVENTS" "$o")" "$n" "$(rate "$EVENTS" "$n")" \
 		"$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%.2fx", n / o }')"
 done
-echo "($EVENTS events; ratio = keeptrail events/s / native events/s; target >= 0.5x)"
+echo "($EVENTS events, $BATCH lines per request, $CLIENTS clients; ratio = keeptrail events/s / native events/s; target >= 0.5x)"
+if [ "$REPEAT" -gt 1 ]; then
+	for db in $DATABASES; do
+		printf '%s\n' "${results[@]}" | awk -v db="$db" '$1 == db { print $3 / $2 }' | sort -g |
+			awk -v db="$db" '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2;
+				printf "%s: median ratio %.2fx over %d rounds (min %.2fx, max %.2fx)\n", db, m, NR, r[1], r[NR] }'
+	done
+fi
 echo
 echo "CPU time and bytes written to storage by the process that did the load:"
-for f in "$WORK"/usage-*; do
+for f in "$WORK"/round*-*; do
 	[ -e "$f" ] || continue
-	printf '%-26s %s\n' "${f##*/usage-}" "$(cat "$f")"
+	printf '%-34s %s\n' "${f##*/}" "$(cat "$f")"
 done
 echo "(keeptrail-postgres counts the Keeptrail server only, not the PostgreSQL backends)"
