@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"path"
 	"slices"
@@ -92,6 +93,7 @@ type BundleWriter struct {
 	dirs     map[string]bool
 	err      error
 	sealed   bool
+	open     *MemberWriter // the member Create started, until it is closed
 }
 
 // NewBundleWriter starts a bundle on w. It returns EINVALID when GeneratedAt is zero or
@@ -140,6 +142,87 @@ func (b *BundleWriter) AddRows(path string, r io.Reader, rows int64) (Member, er
 	return b.add(path, r, nil, rows)
 }
 
+// Create starts the member at path for the caller to write into, so that a member is
+// streamed into the archive as it is produced instead of being held whole. Close the
+// returned MemberWriter, with the member's row count, before adding another member. A
+// bad, duplicate or reserved path is EINVALID, as for Add.
+func (b *BundleWriter) Create(path string) (*MemberWriter, error) {
+	if err := b.usable(); err != nil {
+		return nil, err
+	}
+	if reason := b.pathProblem(path); reason != "" {
+		return nil, &keeptrail.Error{Code: keeptrail.EINVALID,
+			Fields: []keeptrail.FieldError{{Field: path, Reason: reason}}}
+	}
+	mw, err := b.begin(path, nil)
+	if err != nil {
+		b.err = fmt.Errorf("bundle member %s: %w", path, err)
+		return nil, b.err
+	}
+	b.open = mw
+	return mw, nil
+}
+
+// MemberWriter is one member being written: its bytes go through SHA-256 into the
+// archive as they are written.
+type MemberWriter struct {
+	b       *BundleWriter
+	path    string
+	w       io.Writer
+	h       hash.Hash
+	counter rowCounter
+	n       int64
+	closed  bool
+}
+
+// Write adds p to the member.
+func (m *MemberWriter) Write(p []byte) (int, error) {
+	if m.closed {
+		return 0, errors.New("bundle member " + m.path + " is already closed")
+	}
+	if m.b.err != nil {
+		return 0, m.b.err
+	}
+	n, err := m.w.Write(p)
+	m.n += int64(n)
+	if err != nil {
+		m.b.err = fmt.Errorf("bundle member %s: %w", m.path, err)
+		return n, m.b.err
+	}
+	return n, nil
+}
+
+// Close ends the member and records it with rows data rows (negative: none recorded)
+// and returns what the manifest records of it.
+func (m *MemberWriter) Close(rows int64) (Member, error) {
+	if m.closed {
+		return Member{}, errors.New("bundle member " + m.path + " is already closed")
+	}
+	m.closed = true
+	b := m.b
+	b.open = nil
+	if b.err != nil {
+		return Member{}, b.err
+	}
+	mem := m.member()
+	if rows >= 0 {
+		mem.Rows = &rows
+	}
+	b.record(mem)
+	return mem, nil
+}
+
+// member is what the manifest records of the bytes written so far.
+func (m *MemberWriter) member() Member {
+	mem := Member{Path: m.path, Size: m.n, SHA256: hex.EncodeToString(m.h.Sum(nil)), MediaType: MediaType(m.path)}
+	if m.counter != nil {
+		if rows, ok := m.counter.Rows(); ok {
+			mem.Rows = &rows
+		}
+	}
+	return mem
+}
+
 // Members returns the members added so far, in the order they were added.
 func (b *BundleWriter) Members() []Member {
 	return slices.Clone(b.members)
@@ -171,12 +254,17 @@ func (b *BundleWriter) add(p string, r io.Reader, counter rowCounter, rows int64
 	if rows >= 0 {
 		m.Rows = &rows
 	}
-	b.files[p] = true
-	for _, d := range parentDirs(p) {
+	b.record(m)
+	return m, nil
+}
+
+// record lists a written member.
+func (b *BundleWriter) record(m Member) {
+	b.files[m.Path] = true
+	for _, d := range parentDirs(m.Path) {
 		b.dirs[d] = true
 	}
 	b.members = append(b.members, m)
-	return m, nil
 }
 
 // pathProblem says why p cannot be added, or "".
@@ -200,30 +288,44 @@ func (b *BundleWriter) pathProblem(p string) string {
 	return ""
 }
 
-// write streams one member into the archive.
-func (b *BundleWriter) write(p string, r io.Reader, counter rowCounter) (Member, error) {
+// begin writes a member's header and returns the writer of its bytes.
+func (b *BundleWriter) begin(p string, counter rowCounter) (*MemberWriter, error) {
 	fh := &zip.FileHeader{Name: p, Method: b.method.method(), Modified: b.modified}
 	fh.SetMode(memberMode)
 	zf, err := b.zw.CreateHeader(fh)
 	if err != nil {
-		return Member{}, err
+		return nil, err
 	}
-	h := sha256.New()
-	var w io.Writer = io.MultiWriter(zf, h)
+	m := &MemberWriter{b: b, path: p, h: sha256.New(), counter: counter}
+	m.w = io.MultiWriter(zf, m.h)
 	if counter != nil {
-		w = io.MultiWriter(zf, h, counter)
+		m.w = io.MultiWriter(zf, m.h, counter)
 	}
-	n, err := io.Copy(w, r)
+	return m, nil
+}
+
+// write streams one member into the archive.
+func (b *BundleWriter) write(p string, r io.Reader, counter rowCounter) (Member, error) {
+	m, err := b.begin(p, counter)
 	if err != nil {
 		return Member{}, err
 	}
-	m := Member{Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), MediaType: MediaType(p)}
-	if counter != nil {
-		if rows, ok := counter.Rows(); ok {
-			m.Rows = &rows
-		}
+	if _, err := io.Copy(writerOnly{m.w, &m.n}, r); err != nil {
+		return Member{}, err
 	}
-	return m, nil
+	return m.member(), nil
+}
+
+// writerOnly counts what it passes on (and hides ReadFrom, so io.Copy uses Write).
+type writerOnly struct {
+	w io.Writer
+	n *int64
+}
+
+func (w writerOnly) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	*w.n += int64(n)
+	return n, err
 }
 
 // writeRaw adds a member that is not listed in the manifest (the manifest and its
@@ -242,6 +344,8 @@ func (b *BundleWriter) usable() error {
 		return b.err
 	case b.sealed:
 		return errors.New("bundle is already sealed")
+	case b.open != nil:
+		return errors.New("bundle member " + b.open.path + " is not closed yet")
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ var sourceCatalogue = []SourceInfo{
 	{Name: SourceEventsSummary, Title: "Decision events summary", Section: sectionEvents, Period: true,
 		Reads: "decision events of the period counted by day, decision (allowed, blocked, escalated), severity, team and gateway"},
 	{Name: SourceEventsBlocksByRule, Title: "Blocks and escalations by rule", Section: sectionEvents, Period: true,
-		Reads: "blocked and escalated decision events of the period counted by policy rule matched and by severity"},
+		Reads: "decision events of the period that matched each policy rule, and of those the blocked and the escalated ones, by team, gateway and the policy that holds the rule"},
 	{Name: SourceEventsPHIDetections, Title: "PHI detections", Section: sectionEvents, Period: true,
 		Reads: "decision events of the period whose detection categories include phi, counted by decision, gateway and rule"},
 	{Name: SourceEscalationsHistory, Title: "Escalation history", Section: sectionEscalations, Period: true,

@@ -113,6 +113,11 @@ func (p *Packager) Write(ctx context.Context, req PackageRequest, w io.Writer) (
 	if err := svc.Prepare(ctx); err != nil {
 		return Manifest{}, err
 	}
+	// The evidence files stream into the bundle while they are read.
+	bw, err := NewBundleWriter(w, BundleOptions{GeneratedAt: at})
+	if err != nil {
+		return Manifest{}, err
+	}
 	var ev *Evidence
 	var score compliance.Score
 	err = p.Store.View(ctx, func(tx keeptrail.Tx) error {
@@ -133,7 +138,7 @@ func (p *Packager) Write(ctx context.Context, req PackageRequest, w io.Writer) (
 			return err
 		}
 		ev, err = CollectIn(ctx, tx, QueryInput{Framework: fw, From: from, To: to, Principal: pr, Include: req.Include, AsOf: at,
-			AuditChain: &chain}, status, score)
+			AuditChain: &chain, Out: bw}, status, score)
 		return err
 	})
 	if err != nil {
@@ -154,18 +159,9 @@ func (p *Packager) Write(ctx context.Context, req PackageRequest, w io.Writer) (
 	if m.Organization == "" {
 		m.Organization = "Keeptrail"
 	}
-	bw, err := NewBundleWriter(w, BundleOptions{GeneratedAt: at})
-	if err != nil {
-		return Manifest{}, err
-	}
 	for _, f := range ev.Files {
-		rows := f.Rows
 		if strings.HasSuffix(f.Path, ".json") {
-			rows = 1
-			f.Query.RowsWritten = 1
-		}
-		if _, err := bw.AddRows(f.Path, bytes.NewReader(f.Data), rows); err != nil {
-			return Manifest{}, err
+			f.Query.RowsWritten = 1 // the file is one JSON document
 		}
 		m.Queries = append(m.Queries, f.Query)
 	}

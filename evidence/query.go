@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -106,14 +105,21 @@ type QueryInput struct {
 	// AuditChain is the result of checking the audit log's hash chain, recorded beside
 	// the audit log file; the assembler fills it (auditlog.Verify).
 	AuditChain *ChainCheck
+	// Out, when set, receives the evidence files as bundle members while they are read,
+	// in the package's file order, so that no file is held whole in memory
+	// (EvidenceFile.Member is set, Data nil). When nil, each file is buffered in Data.
+	Out *BundleWriter
 }
 
 // EvidenceFile is one evidence file read for a package, with the query behind it.
 type EvidenceFile struct {
-	Path  string
-	Data  []byte
-	Rows  int64
-	Query EvidenceQuery
+	Path string
+	// Data is the file's bytes when it was read without a bundle (QueryInput.Out nil).
+	Data []byte
+	// Member is the bundle member it was streamed into (QueryInput.Out set).
+	Member *Member
+	Rows   int64
+	Query  EvidenceQuery
 }
 
 // Evidence is what a package's queries read in one snapshot: the files, the audit log's
@@ -201,6 +207,7 @@ func CollectIn(ctx context.Context, tx keeptrail.Tx, in QueryInput, status, scor
 		if err != nil {
 			return err
 		}
+		q.want = want
 		ev.SnapshotAt = q.now
 		ev.Organization = q.settings.OrganizationName
 		if p := in.Principal; p.Kind == keeptrail.ActorAPIKey && p.UserID != 0 {
@@ -275,15 +282,19 @@ func params(v map[string]any) json.RawMessage {
 	return b
 }
 
-// jsonFile writes v as indented JSON with a trailing newline.
+// jsonFile writes v as indented JSON with a trailing newline: one row.
 func (q *querier) jsonFile(path, name string, v any) (EvidenceFile, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	out, finish, err := q.open(path)
+	if err != nil {
+		return EvidenceFile{}, err
+	}
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return EvidenceFile{}, err
 	}
-	return EvidenceFile{Path: path, Data: buf.Bytes(), Query: EvidenceQuery{Name: name, File: path,
-		Parameters: q.baseParams(name, nil), SnapshotAt: q.now, Population: 1, RowsWritten: 0}}, nil
+	f := EvidenceFile{Path: path, Rows: 1, Query: EvidenceQuery{Name: name, File: path,
+		Parameters: q.baseParams(name, nil), SnapshotAt: q.now, Population: 1, RowsWritten: 1}}
+	return f, finish(&f, 1)
 }

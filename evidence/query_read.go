@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type querier struct {
 	gws      []keeptrail.Gateway
 	gwName   map[int64]string
 	facts    Facts
+	want     map[string]bool // the files the package keeps; the others are read for their facts only
 
 	firstSeq, lastSeq, auditRows int64
 }
@@ -80,11 +82,39 @@ func (q *querier) filter() keeptrail.ExportFilter {
 	return keeptrail.ExportFilter{Start: q.in.From, End: q.in.To, Scope: q.scope}
 }
 
-// csvFile runs fill on a safecsv writer and returns the file.
+// open starts the evidence file at path: a member streamed into the bundle (QueryInput.Out),
+// a buffer when there is no bundle, or nowhere when the package does not keep the file.
+// finish ends it with its data rows and sets the file's Member or Data.
+func (q *querier) open(path string) (w io.Writer, finish func(f *EvidenceFile, rows int64) error, err error) {
+	switch {
+	case !q.want[path]:
+		return io.Discard, func(*EvidenceFile, int64) error { return nil }, nil
+	case q.in.Out != nil:
+		mw, err := q.in.Out.Create(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return mw, func(f *EvidenceFile, rows int64) error {
+			m, err := mw.Close(rows)
+			f.Member = &m
+			return err
+		}, nil
+	}
+	buf := &bytes.Buffer{}
+	return buf, func(f *EvidenceFile, _ int64) error {
+		f.Data = buf.Bytes()
+		return nil
+	}, nil
+}
+
+// csvFile runs fill on a safecsv writer into the file at path and returns the file.
 func (q *querier) csvFile(path, name string, population int64, extra map[string]any, header []string,
 	fill func(w *safecsv.Writer) error) (EvidenceFile, error) {
-	var buf bytes.Buffer
-	w := safecsv.NewWriter(&buf)
+	out, finish, err := q.open(path)
+	if err != nil {
+		return EvidenceFile{}, err
+	}
+	w := safecsv.NewWriter(out)
 	if err := w.Header(header...); err != nil {
 		return EvidenceFile{}, err
 	}
@@ -97,8 +127,9 @@ func (q *querier) csvFile(path, name string, population int64, extra map[string]
 	if population < 0 {
 		population = w.Rows()
 	}
-	return EvidenceFile{Path: path, Data: buf.Bytes(), Rows: w.Rows(), Query: EvidenceQuery{Name: name, File: path,
-		Parameters: q.baseParams(name, extra), SnapshotAt: q.now, Population: population, RowsWritten: w.Rows()}}, nil
+	f := EvidenceFile{Path: path, Rows: w.Rows(), Query: EvidenceQuery{Name: name, File: path,
+		Parameters: q.baseParams(name, extra), SnapshotAt: q.now, Population: population, RowsWritten: w.Rows()}}
+	return f, finish(&f, w.Rows())
 }
 
 var auditHeader = []string{"seq", "time", "actor_kind", "actor", "action", "category", "team", "target",
