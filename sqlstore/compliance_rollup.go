@@ -231,7 +231,7 @@ func (w *upsertWriter) flush(t *tx) error {
 			for i, v := range s.args {
 				args = append(args, driver.NamedValue{Ordinal: i + 1, Value: v})
 			}
-			if _, err := t.execPrepared(s.sql, args); err != nil {
+			if _, _, err := t.execPrepared(s.sql, args); err != nil {
 				return fmt.Errorf("add to %s: %w", s.table, err)
 			}
 		}

@@ -44,9 +44,11 @@ func eventInsertQuery(rows int) string {
 	return q
 }
 
-// The queries that find the rows an insert stored: SQLite gives a new row an id above
-// every id in the table, and the writer holds the database, so the rows above the largest
-// id before the insert are exactly those it stored.
+// The queries that find the rows an insert stored: SQLite gives each new row the largest
+// id in the table plus one (ids are never near the int64 limit here), in the order of the
+// VALUES, and the writer holds the database, so the rows above the largest id before the
+// insert are exactly those it stored. When it stored every row and the last one got
+// that id plus their number, the ids follow without reading them back.
 const (
 	eventMaxIDQuery  = "SELECT COALESCE(MAX(id), 0) FROM decision_events"
 	eventStoredSince = "SELECT id, request_id FROM decision_events WHERE id > ? ORDER BY id"
@@ -153,12 +155,23 @@ func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored
 				driver.NamedValue{Ordinal: n + 15, Value: e.CostUSD},
 			)
 		}
-		n, err := t.execPrepared(eventInsertQuery(len(part)), args)
+		n, lastID, err := t.execPrepared(eventInsertQuery(len(part)), args)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			continue // all were stored before
+		}
+		if n == int64(len(part)) && lastID == last+n {
+			// All stored, and SQLite numbered them in statement order, each one above
+			// the largest id before it: the ids are last+1 ... last+n.
+			for k, i := range part {
+				if err := stored(last+1+int64(k), events[i].RequestID); err != nil {
+					return err
+				}
+			}
+			last = lastID
+			continue
 		}
 		var got int64
 		since := []driver.NamedValue{{Ordinal: 1, Value: last}}

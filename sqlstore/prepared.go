@@ -66,10 +66,10 @@ func (p *preparedStatements) closeAll() {
 }
 
 // execPrepared runs q (already rebound) with args on the transaction's connection
-// through a statement cached for that connection and returns the rows it changed.
-func (t *tx) execPrepared(q string, args []driver.NamedValue) (int64, error) {
-	var n int64
-	err := t.conn.Raw(func(c any) error {
+// through a statement cached for that connection and returns the number of rows it
+// changed and the last rowid inserted (SQLite).
+func (t *tx) execPrepared(q string, args []driver.NamedValue) (n, lastID int64, err error) {
+	err = t.conn.Raw(func(c any) error {
 		dc, ok := c.(driver.Conn)
 		if !ok {
 			return fmt.Errorf("driver connection %T is not a driver.Conn", c)
@@ -89,10 +89,13 @@ func (t *tx) execPrepared(q string, args []driver.NamedValue) (int64, error) {
 			}
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		lastID, err = res.LastInsertId()
 		return err
 	})
-	return n, err
+	return n, lastID, err
 }
 
 // queryPrepared runs q (already rebound) with args on the transaction's connection

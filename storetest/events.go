@@ -28,6 +28,28 @@ func insertEvents(t *testing.T, st keeptrail.Store, events []keeptrail.DecisionE
 	return inserted
 }
 
+// checkStoredIDs checks that every event the store reported inserted carries the id of
+// its stored row.
+func checkStoredIDs(t *testing.T, st keeptrail.Store, events []keeptrail.DecisionEvent, inserted []int) {
+	t.Helper()
+	ids := map[string]int64{}
+	err := st.View(bg(), func(tx keeptrail.Tx) error {
+		f := keeptrail.ExportFilter{Start: at(1, 0, 0), End: at(28, 0, 0)}
+		return tx.ExportDecisionEvents(f, func(r *keeptrail.DecisionEventRow) error {
+			ids[r.RequestID] = r.ID
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range inserted {
+		if got := ids[events[i].RequestID]; got != events[i].ID {
+			t.Fatalf("event %d (%s) has ID %d, its stored row %d", i, events[i].RequestID, events[i].ID, got)
+		}
+	}
+}
+
 func testInsertEvents(t *testing.T, st keeptrail.Store) {
 	f := newFixture(t, st)
 	update(t, st, func(tx keeptrail.Tx) error {
@@ -46,6 +68,7 @@ func testInsertEvents(t *testing.T, st keeptrail.Store) {
 	first[3].GatewayID, first[3].TeamID = f.gwB.ID, f.teamB.ID
 	got := insertEvents(t, st, first)
 	wantEqual(t, "inserted of first batch", got, []int{0, 1, 3})
+	checkStoredIDs(t, st, first, got)
 	if first[2].ID != 0 {
 		t.Fatalf("the in-batch duplicate got ID %d, want 0", first[2].ID)
 	}
@@ -62,6 +85,7 @@ func testInsertEvents(t *testing.T, st keeptrail.Store) {
 	second := []keeptrail.DecisionEvent{f.event("r-3", 4), f.event("r-4", 5), f.event("r-4", 6), f.event("r-1", 7), f.event("r-5", 8)}
 	got = insertEvents(t, st, second)
 	wantEqual(t, "inserted of second batch", got, []int{1, 4})
+	checkStoredIDs(t, st, second, got)
 	for _, i := range []int{0, 2, 3} {
 		if second[i].ID != 0 {
 			t.Fatalf("duplicate %d got ID %d", i, second[i].ID)
@@ -134,6 +158,7 @@ func testInsertEventsLargeBatch(t *testing.T, st keeptrail.Store) {
 	if len(got) != n {
 		t.Fatalf("inserted %d events, want %d", len(got), n)
 	}
+	checkStoredIDs(t, st, events, got)
 	seen := map[int64]bool{}
 	for k, i := range got {
 		if i != k {
@@ -158,6 +183,7 @@ func testInsertEventsLargeBatch(t *testing.T, st keeptrail.Store) {
 	if len(got) != n {
 		t.Fatalf("second large batch inserted %d, want %d", len(got), n)
 	}
+	checkStoredIDs(t, st, again, got)
 	for k, i := range got {
 		if i != 2*k+1 {
 			t.Fatalf("second large batch inserted[%d] = %d, want %d", k, i, 2*k+1)
