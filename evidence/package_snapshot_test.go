@@ -60,7 +60,8 @@ func testPackageUnderIngest(t *testing.T, fx *packageFixture) {
 		}
 	})
 	populations := map[int64]bool{}
-	for i := 0; i < 4 && !t.Failed(); i++ {
+	// At least three packages, and more (up to eight) until two saw different data.
+	for i := 0; i < 8 && !t.Failed() && (i < 3 || len(populations) < 2); i++ {
 		bundle, m := fx.write(t, "soc2")
 		var population int64 = -1
 		for _, q := range m.Queries {
