@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	keeptrail "github.com/keeptrail/keeptrail"
 )
@@ -24,8 +25,12 @@ import (
 // again (keeptrail.WithRerunnableUpdate), and a call alone, skip the savepoints: when one
 // of them fails, the transaction is rolled back and the others run again (see run).
 
-// maxGroup bounds how many Update calls share one transaction.
-const maxGroup = 64
+// maxGroup bounds how many Update calls share one transaction, and maxExtend how long a
+// transaction of rerunnable calls keeps taking in calls that queued after it began.
+const (
+	maxGroup  = 64
+	maxExtend = 500 * time.Millisecond
+)
 
 // errCommitterClosed is returned by Update after Close.
 var errCommitterClosed = errors.New("sqlstore: database is closed")
@@ -56,6 +61,9 @@ type committer struct {
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	once  sync.Once
+	// held is a call taken from the queue to extend a transaction that could not join it
+	// (it is not rerunnable); it opens the next group. Only the loop touches it.
+	held *writeCall
 }
 
 func newCommitter(db *DB) *committer {
@@ -119,11 +127,14 @@ func (w *writeCall) finish(err error) {
 
 func (c *committer) loop() {
 	for {
-		var first *writeCall
-		select {
-		case first = <-c.calls:
-		case <-c.stop:
-			return
+		first := c.held
+		c.held = nil
+		if first == nil {
+			select {
+			case first = <-c.calls:
+			case <-c.stop:
+				return
+			}
 		}
 		group := []*writeCall{first}
 	gather:
@@ -171,9 +182,12 @@ func (c *committer) run(group []*writeCall) {
 	c.runSavepoints(live)
 }
 
-// runShared runs the calls in one transaction without savepoints. If a call fails, it
-// rolls the transaction back, delivers that call's outcome, and returns it with the
-// calls still to run (each of them may run again, see WithRerunnableUpdate).
+// runShared runs the calls in one transaction without savepoints. Calls that queue while
+// it runs join it as long as they are rerunnable and the transaction is young (maxExtend)
+// and small (maxGroup): under steady concurrent ingest that makes one commit serve every
+// waiting request instead of alternating large and small groups. If a call fails, it
+// rolls the transaction back, delivers that call's outcome, and returns it with the calls
+// still to run (each of them may run again, see WithRerunnableUpdate).
 func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*writeCall) {
 	db := c.db
 	ctx := context.Background()
@@ -183,17 +197,22 @@ func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*wr
 		return nil, nil
 	}
 	defer conn.Close()
-	for i, w := range live {
+	began := time.Now()
+	extend := len(live) > 0 && keeptrail.RerunnableUpdate(live[0].ctx)
+	for i := 0; i < len(live); i++ {
+		w := live[i]
 		t := &tx{ctx: context.WithoutCancel(w.ctx), db: db, conn: conn, tx: sqlTx, now: keeptrail.TruncTime(db.now())}
 		ferr, panicked, pval := callUpdate(w.fn, t)
-		if ferr == nil && !panicked {
-			continue
+		if ferr != nil || panicked {
+			sqlTx.Rollback()
+			w.err, w.panicked, w.panicVal = ferr, panicked, pval
+			close(w.done)
+			again = append(again, live[:i]...)
+			return w, append(again, live[i+1:]...)
 		}
-		sqlTx.Rollback()
-		w.err, w.panicked, w.panicVal = ferr, panicked, pval
-		close(w.done)
-		again = append(again, live[:i]...)
-		return w, append(again, live[i+1:]...)
+		if i == len(live)-1 && extend && len(live) < maxGroup && time.Since(began) < maxExtend {
+			live = c.takeRerunnable(live)
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		deliverAll(live, fmt.Errorf("commit transaction: %w", err))
@@ -201,6 +220,26 @@ func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*wr
 	}
 	deliverAll(live, nil)
 	return nil, nil
+}
+
+// takeRerunnable appends to live the rerunnable calls waiting in the queue, up to
+// maxGroup. A call that is not rerunnable is held for the next group, and ends the taking.
+func (c *committer) takeRerunnable(live []*writeCall) []*writeCall {
+	for len(live) < maxGroup && c.held == nil {
+		select {
+		case w := <-c.calls:
+			if !keeptrail.RerunnableUpdate(w.ctx) {
+				c.held = w
+				return live
+			}
+			if w.state.CompareAndSwap(callQueued, callRunning) {
+				live = append(live, w)
+			}
+		default:
+			return live
+		}
+	}
+	return live
 }
 
 // begin takes the write connection and opens a transaction on it.

@@ -108,3 +108,78 @@ func TestRerunnableGroupRunsTheOthersAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestRerunnableCallsJoinARunningTransaction: rerunnable calls that queue while a
+// transaction of rerunnable calls runs join it (one commit for all), and a call that is not
+// rerunnable waits for the next one.
+func TestRerunnableCallsJoinARunningTransaction(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := keeptrail.WithRerunnableUpdate(context.Background())
+	visible := func(name string) bool {
+		var found bool
+		err := db.View(context.Background(), func(tx keeptrail.Tx) error {
+			_, err := tx.TeamByName(name)
+			found = err == nil
+			if keeptrail.ErrorCode(err) == keeptrail.ENOTFOUND {
+				err = nil
+			}
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		return found
+	}
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	var seen [4]bool
+	write := func(i int, c context.Context, name string, wait bool) {
+		wg.Go(func() {
+			err := db.Update(c, func(tx keeptrail.Tx) error {
+				if wait {
+					<-release
+				}
+				if _, _, err := tx.EnsureTeam(name); err != nil {
+					return err
+				}
+				// Is the first call's write committed yet?
+				seen[i] = visible("one")
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	write(0, ctx, "one", true)
+	for len(db.committer.calls) != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the first call is running
+	write(1, ctx, "two", false)
+	for len(db.committer.calls) != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	write(2, ctx, "three", false)
+	for len(db.committer.calls) != 2 {
+		time.Sleep(time.Millisecond)
+	}
+	write(3, context.Background(), "four", false) // not rerunnable
+	for len(db.committer.calls) != 3 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if seen != [4]bool{false, false, false, true} {
+		t.Fatalf("first write visible to calls %v, want only to the last (the others share its transaction)", seen)
+	}
+	for _, n := range []string{"one", "two", "three", "four"} {
+		if !visible(n) {
+			t.Errorf("team %s not stored", n)
+		}
+	}
+}
