@@ -24,8 +24,7 @@
 # loads, alternating, with the median ratio printed when more than one), SEED (1), WORK
 # (a temp folder, removed at the end unless KEEP=1), DATABASES ("sqlite postgres"),
 # KEEPTRAIL_BIN (use this binary instead of building cmd/keeptrail), PROFILE=1 to save a
-# 30 s CPU profile of the server during each HTTP load into WORK (needs /debug/pprof on
-# the server).
+# 30 s CPU profile of the server during each HTTP load into WORK (serve --pprof-addr).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -113,8 +112,13 @@ ours() {
 	"$KT" migrate --db "$dsn" >&2
 	token=$("$KT" apikey create --db "$dsn" --data-dir "$WORK/data-$name" --name bench --role gateway --json | "$IB" field token)
 	port=$("$IB" freeport)
+	local pprof=()
+	if [ "$PROFILE" = 1 ]; then
+		pprof_port=$("$IB" freeport)
+		pprof=(--pprof-addr "127.0.0.1:$pprof_port")
+	fi
 	"$IB" measure -out "$WORK/usage-keeptrail-$name" -- \
-		"$KT" serve --db "$dsn" --addr "127.0.0.1:$port" --data-dir "$WORK/data-$name" >"$WORK/serve-$name.log" 2>&1 &
+		"$KT" serve --db "$dsn" --addr "127.0.0.1:$port" --data-dir "$WORK/data-$name" "${pprof[@]}" >"$WORK/serve-$name.log" 2>&1 &
 	server_pid=$!
 	"$IB" wait -url "http://127.0.0.1:$port/readyz" -timeout 120s
 	# Gateways announce themselves with a heartbeat before sending events; this registers
@@ -122,7 +126,7 @@ ours() {
 	"$IB" post -url "http://127.0.0.1:$port" -token "$token" -path /api/v1/heartbeats \
 		-file "$WORK/heartbeats.ndjson" -clients 1
 	if [ "$PROFILE" = 1 ]; then
-		curl -fsS -o "$WORK/cpu-$name.pprof" "http://127.0.0.1:$port/debug/pprof/profile?seconds=30" &
+		curl -fsS -o "$WORK/cpu-$name.pprof" "http://127.0.0.1:$pprof_port/debug/pprof/profile?seconds=30" &
 	fi
 	t0=$(now)
 	"$IB" post -url "http://127.0.0.1:$port" -token "$token" -file "$WORK/events.ndjson" -batch "$BATCH" -clients "$CLIENTS"

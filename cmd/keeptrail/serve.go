@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"strconv"
 	"sync"
@@ -31,6 +33,7 @@ type serveOptions struct {
 	exports         exportServeOptions
 	config          string        // the configuration file (compliance score weights)
 	snapshotEvery   time.Duration // how often the daily compliance snapshots are caught up
+	pprofAddr       string        // where to serve Go's profiler, off when empty
 }
 
 func (a *app) serveFlags(cmd *cobra.Command, o *serveOptions) {
@@ -45,6 +48,8 @@ func (a *app) serveFlags(cmd *cobra.Command, o *serveOptions) {
 	a.exportServeFlags(cmd, &o.exports)
 	addConfigFlag(cmd, &o.config)
 	f.DurationVar(&o.snapshotEvery, "snapshot-every", 15*time.Minute, "how often to store the compliance scores of closed days not yet stored")
+	f.StringVar(&o.pprofAddr, "pprof-addr", os.Getenv("KEEPTRAIL_PPROF_ADDR"),
+		"serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off when empty. It has no authentication: keep it on loopback (env KEEPTRAIL_PPROF_ADDR)")
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -108,6 +113,14 @@ func (a *app) serve(ctx context.Context, o serveOptions, ready func(url string))
 
 	jobs, stopJobs := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	if o.pprofAddr != "" {
+		stopProfiler, err := serveProfiler(o.pprofAddr, log)
+		if err != nil {
+			stopJobs()
+			return err
+		}
+		defer stopProfiler()
+	}
 	wg.Go(func() { auditlog.RunCheckpoints(jobs, db, signer, o.checkpointEvery, log) })
 	wg.Go(func() { expireEscalations(jobs, eng, o.expiryEvery, log) })
 	wg.Go(func() { exports.run(jobs) })
@@ -166,4 +179,22 @@ func envInt64(name string, def int64) int64 {
 		}
 	}
 	return def
+}
+
+// serveProfiler serves net/http/pprof on addr until the returned function is called.
+func serveProfiler(addr string, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	log.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { hs.Close() }, nil
 }
