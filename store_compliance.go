@@ -18,7 +18,8 @@ type ComplianceTx interface {
 	// severity (ordered by those keys).
 	ComplianceEventCounts(f ComplianceFilter) ([]EventCount, error)
 	// ComplianceRuleCounts counts, by team, gateway and rule, the decision events of the
-	// filter that matched each rule (ordered by those keys).
+	// filter that matched each rule, and of those the blocked and the escalated ones
+	// (ordered by those keys).
 	ComplianceRuleCounts(f ComplianceFilter) ([]RuleCount, error)
 	// ComplianceGatewayHours returns, for each UTC hour starting in [From, To) in which at
 	// least one of the filter's gateways (GatewayIDs; every gateway when nil) stored a
@@ -91,12 +92,16 @@ type EventCount struct {
 	Escalated int64    `json:"escalated"`
 }
 
-// RuleCount is the number of decision events of one team and gateway that matched a rule.
+// RuleCount is the number of decision events of one team and gateway that matched a rule
+// (an event listing the rule twice counts once), and how many of those were blocked and
+// escalated.
 type RuleCount struct {
 	TeamID    int64  `json:"team_id"`
 	GatewayID int64  `json:"gateway_id"`
 	Rule      string `json:"rule"`
 	Matches   int64  `json:"matches"`
+	Blocked   int64  `json:"blocked"`
+	Escalated int64  `json:"escalated"`
 }
 
 // GatewayHourCount says how many gateways reported in an hour: Gateways is their number

@@ -71,15 +71,19 @@ func TestRollupsEqualRawRows(t *testing.T) {
 
 					// The rule rollups' blocked and escalated counts, by team, gateway and rule.
 					flt := org.filter(ctx, from, to, teams, gateways)
-					gotRules, wantRules := ruleDecisions{}, ruleDecisions{}
+					var gotCounts []keeptrail.RuleCount
 					if err := db.View(ctx, func(tx keeptrail.Tx) error {
-						return tx.(ruleDecisionReader).ComplianceRuleDecisions(flt, gotRules.add)
+						var err error
+						gotCounts, err = tx.ComplianceRuleCounts(flt)
+						return err
 					}); err != nil {
 						t.Fatalf("%s: rule decisions: %v", what, err)
 					}
-					if err := counter.RuleDecisions(ctx, flt, wantRules.add); err != nil {
+					wantCounts, err := counter.RuleCounts(ctx, nil, flt)
+					if err != nil {
 						t.Fatalf("%s: raw rule decisions: %v", what, err)
 					}
+					gotRules, wantRules := byRule(gotCounts), byRule(wantCounts)
 					wantJSON(t, "rule decisions, "+what, gotRules, wantRules)
 					if i == 0 && len(wantRules) == 0 {
 						t.Errorf("%s: no rule matched; the property would hold trivially", what)
@@ -90,18 +94,17 @@ func TestRollupsEqualRawRows(t *testing.T) {
 	}
 }
 
-// ruleDecisionReader is the store's count of blocked and escalated events by rule.
-type ruleDecisionReader interface {
-	ComplianceRuleDecisions(keeptrail.ComplianceFilter, func(keeptrail.RuleCount, int64, int64) error) error
-}
-
 // ruleDecisions are the counts by team, gateway and rule as "team/gateway/rule" ->
 // [matches, blocked, escalated].
 type ruleDecisions map[string][3]int64
 
-func (r ruleDecisions) add(c keeptrail.RuleCount, blocked, escalated int64) error {
-	r[fmt.Sprintf("%d/%d/%s", c.TeamID, c.GatewayID, c.Rule)] = [3]int64{c.Matches, blocked, escalated}
-	return nil
+// byRule keys rule counts by team, gateway and rule.
+func byRule(counts []keeptrail.RuleCount) ruleDecisions {
+	r := ruleDecisions{}
+	for _, c := range counts {
+		r[fmt.Sprintf("%d/%d/%s", c.TeamID, c.GatewayID, c.Rule)] = [3]int64{c.Matches, c.Blocked, c.Escalated}
+	}
+	return r
 }
 
 // filter is the compliance filter of a request: the principal's teams, narrowed to the

@@ -48,12 +48,14 @@ func TestRollupsBuiltForOlderDatabases(t *testing.T) {
 // allRuleDecisions reads the store's blocked and escalated counts by rule for every time.
 func allRuleDecisions(t *testing.T, db *sqlstore.DB) ruleDecisions {
 	t.Helper()
-	out := ruleDecisions{}
+	var counts []keeptrail.RuleCount
 	f := keeptrail.ComplianceFilter{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := db.View(context.Background(), func(tx keeptrail.Tx) error {
-		return tx.(ruleDecisionReader).ComplianceRuleDecisions(f, out.add)
+		var err error
+		counts, err = tx.ComplianceRuleCounts(f)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return byRule(counts)
 }

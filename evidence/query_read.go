@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -247,37 +246,25 @@ func (q *querier) eventsSummary() (EvidenceFile, error) {
 	return f, err
 }
 
-// ruleDecisionReader is the store's count of the decision events that matched each rule
-// with those blocked and escalated (sqlstore's ComplianceRuleDecisions; not yet part of
-// keeptrail.ComplianceTx, whose RuleCount carries the matches only).
-type ruleDecisionReader interface {
-	ComplianceRuleDecisions(f keeptrail.ComplianceFilter, fn func(c keeptrail.RuleCount, blocked, escalated int64) error) error
-}
-
 // blocksByRule counts the decision events of the period that matched each policy rule,
 // and of those the blocked and escalated ones, with the policy each rule belongs to.
 func (q *querier) blocksByRule() (EvidenceFile, error) {
-	rd, ok := q.tx.(ruleDecisionReader)
-	if !ok {
-		return EvidenceFile{}, fmt.Errorf("the store (%T) does not count blocked and escalated events by rule", q.tx)
-	}
 	pols, err := q.tx.Policies(q.scope)
 	if err != nil {
 		return EvidenceFile{}, err
 	}
 	pm := newPolicyMap(pols, q.teams)
-	type key struct{ rule, policy, team, gateway string }
-	sum := map[key]ruleTally{}
-	err = rd.ComplianceRuleDecisions(keeptrail.ComplianceFilter{From: q.in.From, To: q.in.To, Scope: q.scope},
-		func(c keeptrail.RuleCount, blocked, escalated int64) error {
-			v := ruleTally{c.Matches, blocked, escalated}
-			k := key{c.Rule, pm.policy(c.TeamID, c.Rule), q.teams[c.TeamID], q.gwName[c.GatewayID]}
-			sum[k] = sum[k].plus(v)
-			q.facts.rule(c.Rule, k.policy, v)
-			return nil
-		})
+	counts, err := q.tx.ComplianceRuleCounts(keeptrail.ComplianceFilter{From: q.in.From, To: q.in.To, Scope: q.scope})
 	if err != nil {
 		return EvidenceFile{}, err
+	}
+	type key struct{ rule, policy, team, gateway string }
+	sum := map[key]ruleTally{}
+	for _, c := range counts {
+		v := ruleTally{c.Matches, c.Blocked, c.Escalated}
+		k := key{c.Rule, pm.policy(c.TeamID, c.Rule), q.teams[c.TeamID], q.gwName[c.GatewayID]}
+		sum[k] = sum[k].plus(v)
+		q.facts.rule(c.Rule, k.policy, v)
 	}
 	keys := make([]key, 0, len(sum))
 	for k := range sum {

@@ -154,26 +154,26 @@ FROM decision_events{{WHERE}} GROUP BY team_id, gateway_id, severity`
 }
 
 // ComplianceRuleCounts counts, by team, gateway and rule, the decision events of the
-// filter that matched each rule.
+// filter that matched each rule, and of those the blocked and the escalated ones.
 func (t *tx) ComplianceRuleCounts(f keeptrail.ComplianceFilter) ([]keeptrail.RuleCount, error) {
-	var out []keeptrail.RuleCount
-	err := t.ComplianceRuleDecisions(f, func(c keeptrail.RuleCount, _, _ int64) error {
-		out = append(out, c)
-		return nil
-	})
-	if out == nil && err == nil {
-		out = []keeptrail.RuleCount{}
+	sum, err := t.ruleTallies(f)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	out := make([]keeptrail.RuleCount, 0, len(sum))
+	for k, v := range sum {
+		out = append(out, keeptrail.RuleCount{TeamID: k.team, GatewayID: k.gateway, Rule: k.rule,
+			Matches: v.matches, Blocked: v.blocked, Escalated: v.escalated})
+	}
+	slices.SortFunc(out, func(a, b keeptrail.RuleCount) int {
+		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Rule, b.Rule))
+	})
+	return out, nil
 }
 
-// ComplianceRuleDecisions calls fn for each team, gateway and rule (in that order) with
-// the decision events of the filter that matched the rule (c.Matches) and how many of
-// those were blocked and escalated. Like ComplianceRuleCounts it reads the rollups for
-// whole months, days and hours and the raw events at the edges. It is not yet part of
-// keeptrail.ComplianceTx (RuleCount has no decision columns); package evidence reads it
-// through an interface of its own.
-func (t *tx) ComplianceRuleDecisions(f keeptrail.ComplianceFilter, fn func(c keeptrail.RuleCount, blocked, escalated int64) error) error {
+// ruleTallies sums, by team, gateway and rule (bucket 0), the rollups for the whole
+// months, days and hours of the filter's period and the raw events at its edges.
+func (t *tx) ruleTallies(f keeptrail.ComplianceFilter) (map[ruleKey]ruleTally, error) {
 	parts := splitPeriod(f.From, f.To)
 	sum := map[ruleKey]ruleTally{}
 	const rollupQ = `SELECT team_id, gateway_id, rule, CAST(SUM(matches) AS BIGINT), CAST(SUM(blocked) AS BIGINT),
@@ -201,29 +201,16 @@ CAST(SUM(escalated) AS BIGINT) FROM %s{{WHERE}} GROUP BY team_id, gateway_id, ru
 	for i, l := range rollupLevels {
 		for _, s := range parts.parts[i] {
 			if err := read(l.rules, l.bucket, s); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	for _, s := range parts.raw {
 		if err := t.rawRuleCounts(s, f, sum); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	keys := make([]ruleKey, 0, len(sum))
-	for k := range sum {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b ruleKey) int {
-		return cmp.Or(cmp.Compare(a.team, b.team), cmp.Compare(a.gateway, b.gateway), cmp.Compare(a.rule, b.rule))
-	})
-	for _, k := range keys {
-		v := sum[k]
-		if err := fn(keeptrail.RuleCount{TeamID: k.team, GatewayID: k.gateway, Rule: k.rule, Matches: v.matches}, v.blocked, v.escalated); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sum, nil
 }
 
 // decisionTally is one match of a rule by an event with the decision.

@@ -106,16 +106,17 @@ func openBenchDB(b testing.TB, name string) *DB {
 	return db
 }
 
-// ruleDecisions reads ComplianceRuleDecisions for [from, to) as rule -> {matches,
+// ruleDecisions reads ComplianceRuleCounts for [from, to) as rule -> {matches,
 // blocked, escalated}.
 func ruleDecisions(t *testing.T, db *DB, from, to time.Time) map[string]ruleTally {
 	t.Helper()
 	out := map[string]ruleTally{}
 	err := db.View(context.Background(), func(kt keeptrail.Tx) error {
-		return kt.(*tx).ComplianceRuleDecisions(keeptrail.ComplianceFilter{From: from, To: to}, func(c keeptrail.RuleCount, blocked, escalated int64) error {
-			out[c.Rule] = out[c.Rule].plus(ruleTally{c.Matches, blocked, escalated})
-			return nil
-		})
+		counts, err := kt.ComplianceRuleCounts(keeptrail.ComplianceFilter{From: from, To: to})
+		for _, c := range counts {
+			out[c.Rule] = out[c.Rule].plus(ruleTally{c.Matches, c.Blocked, c.Escalated})
+		}
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -247,7 +247,7 @@ func countEvents(events []keeptrail.DecisionEvent, f keeptrail.ComplianceFilter)
 		rule     string
 	}
 	ec := map[ek]*keeptrail.EventCount{}
-	rc := map[rk]int64{}
+	rc := map[rk]*keeptrail.RuleCount{}
 	for _, e := range events {
 		tm := stored(e.Time)
 		if tm.Before(f.From) || !tm.Before(f.To) || !f.Scope.Allows(e.TeamID) || (f.GatewayIDs != nil && !slices.Contains(f.GatewayIDs, e.GatewayID)) {
@@ -269,9 +269,21 @@ func countEvents(events []keeptrail.DecisionEvent, f keeptrail.ComplianceFilter)
 		}
 		seen := map[string]bool{}
 		for _, r := range e.RulesMatched {
-			if !seen[r] {
-				seen[r] = true
-				rc[rk{e.TeamID, e.GatewayID, r}]++
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			c := rc[rk{e.TeamID, e.GatewayID, r}]
+			if c == nil {
+				c = &keeptrail.RuleCount{TeamID: e.TeamID, GatewayID: e.GatewayID, Rule: r}
+				rc[rk{e.TeamID, e.GatewayID, r}] = c
+			}
+			c.Matches++
+			switch e.Decision {
+			case keeptrail.DecisionBlocked:
+				c.Blocked++
+			case keeptrail.DecisionEscalated:
+				c.Escalated++
 			}
 		}
 	}
@@ -283,8 +295,8 @@ func countEvents(events []keeptrail.DecisionEvent, f keeptrail.ComplianceFilter)
 		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Severity, b.Severity))
 	})
 	rules := []keeptrail.RuleCount{}
-	for k, n := range rc {
-		rules = append(rules, keeptrail.RuleCount{TeamID: k.team, GatewayID: k.gw, Rule: k.rule, Matches: n})
+	for _, c := range rc {
+		rules = append(rules, *c)
 	}
 	slices.SortFunc(rules, func(a, b keeptrail.RuleCount) int {
 		return cmp.Or(cmp.Compare(a.TeamID, b.TeamID), cmp.Compare(a.GatewayID, b.GatewayID), cmp.Compare(a.Rule, b.Rule))

@@ -107,7 +107,8 @@ GROUP BY e.team_id, e.gateway_id, e.severity ORDER BY e.team_id, e.gateway_id, e
 }
 
 // RuleCounts counts the events matching each rule with the database's JSON functions
-// (a rule listed twice by one event counts once).
+// (a rule listed twice by one event counts once), and of those the blocked and the
+// escalated ones.
 func (r *Raw) RuleCounts(ctx context.Context, _ keeptrail.Tx, f keeptrail.ComplianceFilter) ([]keeptrail.RuleCount, error) {
 	where, args, ok := r.where("e.occurred_at", f.From.UnixMicro(), f.To.UnixMicro(), f, true)
 	if !ok {
@@ -119,46 +120,20 @@ func (r *Raw) RuleCounts(ctx context.Context, _ keeptrail.Tx, f keeptrail.Compli
 		rules = "jsonb_array_elements_text(e.rules_matched::jsonb) AS j(value)"
 	}
 	var out []keeptrail.RuleCount
-	err := r.query(ctx, `SELECT e.team_id, e.gateway_id, `+value+`, COUNT(DISTINCT e.id)
-FROM decision_events e, `+rules+` WHERE `+where+`
-GROUP BY e.team_id, e.gateway_id, `+value+` ORDER BY e.team_id, e.gateway_id, `+value, args,
-		func(rows *sql.Rows) error {
-			var c keeptrail.RuleCount
-			if err := rows.Scan(&c.TeamID, &c.GatewayID, &c.Rule, &c.Matches); err != nil {
-				return err
-			}
-			out = append(out, c)
-			return nil
-		})
-	return out, err
-}
-
-// RuleDecisions counts, like RuleCounts, the events matching each rule, and of those
-// the blocked and the escalated ones, and calls fn for each team, gateway and rule in
-// that order (the signature of the store's ComplianceRuleDecisions).
-func (r *Raw) RuleDecisions(ctx context.Context, f keeptrail.ComplianceFilter, fn func(c keeptrail.RuleCount, blocked, escalated int64) error) error {
-	where, args, ok := r.where("e.occurred_at", f.From.UnixMicro(), f.To.UnixMicro(), f, true)
-	if !ok {
-		return nil
-	}
-	rules := "json_each(e.rules_matched) AS j"
-	value := "j.value"
-	if r.dialect == "postgres" {
-		rules = "jsonb_array_elements_text(e.rules_matched::jsonb) AS j(value)"
-	}
-	return r.query(ctx, `SELECT e.team_id, e.gateway_id, `+value+`, COUNT(DISTINCT e.id),
+	err := r.query(ctx, `SELECT e.team_id, e.gateway_id, `+value+`, COUNT(DISTINCT e.id),
 COUNT(DISTINCT CASE WHEN e.decision = 'blocked' THEN e.id END),
 COUNT(DISTINCT CASE WHEN e.decision = 'escalated' THEN e.id END)
 FROM decision_events e, `+rules+` WHERE `+where+`
 GROUP BY e.team_id, e.gateway_id, `+value+` ORDER BY e.team_id, e.gateway_id, `+value, args,
 		func(rows *sql.Rows) error {
 			var c keeptrail.RuleCount
-			var blocked, escalated int64
-			if err := rows.Scan(&c.TeamID, &c.GatewayID, &c.Rule, &c.Matches, &blocked, &escalated); err != nil {
+			if err := rows.Scan(&c.TeamID, &c.GatewayID, &c.Rule, &c.Matches, &c.Blocked, &c.Escalated); err != nil {
 				return err
 			}
-			return fn(c, blocked, escalated)
+			out = append(out, c)
+			return nil
 		})
+	return out, err
 }
 
 // GatewayHours finds the hours in which each gateway stored an event or a heartbeat.
