@@ -3,20 +3,14 @@ package evidence
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 
 	"aead.dev/minisign"
+
+	"github.com/keeptrail/keeptrail/internal/edkey"
 )
 
 // LoadOrCreatePackageKey reads the package signing key at path (PEM "PRIVATE KEY",
@@ -26,18 +20,16 @@ import (
 // group or others may access and a public key file that belongs to another key. Two
 // processes creating the key at once end up with the same key.
 func LoadOrCreatePackageKey(path string) (*PackageKey, error) {
-	k, err := loadPackageKey(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		k, err = createPackageKey(path)
-	}
+	priv, err := packageKeyFiles.LoadOrCreate(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureMinisignPublicKey(path+".pub", k.pub); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return NewPackageKey(priv), nil
 }
+
+// packageKeyFiles are the package signing key's files: the public key file is in
+// minisign's format.
+var packageKeyFiles = edkey.Files{Name: "package", EncodePublic: EncodeMinisignPublicKey, ParsePublic: ParsePublicKey, KeyID: KeyID}
 
 // EncodeMinisignPublicKey returns a public key file in minisign's format: an untrusted
 // comment line naming the key ID, then base64 of "Ed", the 8-byte key number and the
@@ -49,13 +41,7 @@ func EncodeMinisignPublicKey(pub ed25519.PublicKey) []byte {
 }
 
 // EncodePublicKeyPEM returns the public key as PEM "PUBLIC KEY" (PKIX).
-func EncodePublicKeyPEM(pub ed25519.PublicKey) []byte {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		panic("evidence: encoding an Ed25519 public key: " + err.Error()) // cannot fail for Ed25519
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-}
+func EncodePublicKeyPEM(pub ed25519.PublicKey) []byte { return edkey.EncodePublicPEM(pub) }
 
 // ParsePublicKey reads a package signing public key in any form Keeptrail writes: a
 // minisign public key file, its base64 line alone, or PEM "PUBLIC KEY". A minisign key
@@ -64,7 +50,7 @@ func EncodePublicKeyPEM(pub ed25519.PublicKey) []byte {
 func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	text := bytes.TrimSpace(data)
 	if bytes.HasPrefix(text, []byte("-----BEGIN")) {
-		return parsePublicKeyPEM(text)
+		return edkey.ParsePublicPEM(text)
 	}
 	if bytes.HasPrefix(text, []byte("untrusted comment:")) {
 		_, rest, ok := bytes.Cut(text, []byte("\n"))
@@ -90,160 +76,5 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 
 // LoadPublicKey reads a public key file for ParsePublicKey.
 func LoadPublicKey(path string) (ed25519.PublicKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read package public key: %w", err)
-	}
-	pub, err := ParsePublicKey(b)
-	if err != nil {
-		return nil, fmt.Errorf("package public key %s: %w", path, err)
-	}
-	return pub, nil
-}
-
-func parsePublicKeyPEM(b []byte) (ed25519.PublicKey, error) {
-	block, _ := pem.Decode(b)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New("no PEM \"PUBLIC KEY\" block")
-	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("%T is not an Ed25519 key", k)
-	}
-	return pub, nil
-}
-
-func loadPackageKey(path string) (*PackageKey, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open package signing key: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("stat package signing key: %w", err)
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("package signing key %s: mode %04o lets group or others access it; run chmod 600 %s",
-			path, fi.Mode().Perm(), path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return nil, fmt.Errorf("read package signing key: %w", err)
-	}
-	block, _ := pem.Decode(b)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("package signing key %s: no PEM \"PRIVATE KEY\" block", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("package signing key %s: %w", path, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("package signing key %s: %T is not an Ed25519 key", path, k)
-	}
-	return NewPackageKey(priv), nil
-}
-
-// createPackageKey writes a new key to a temporary file, fsyncs it and links it into
-// place, so that of two processes starting at once the loser loads the winner's key.
-func createPackageKey(path string) (*PackageKey, error) {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate package signing key: %w", err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("encode package signing key: %w", err)
-	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	tmp, err := writeKeyTemp(path, data, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("write package signing key: %w", err)
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return loadPackageKey(path)
-		}
-		return nil, fmt.Errorf("write package signing key: %w", err)
-	}
-	if err := syncFolder(filepath.Dir(path)); err != nil {
-		return nil, fmt.Errorf("write package signing key: %w", err)
-	}
-	return NewPackageKey(priv), nil
-}
-
-func ensureMinisignPublicKey(path string, pub ed25519.PublicKey) error {
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		have, err := ParsePublicKey(b)
-		if err != nil {
-			return fmt.Errorf("package public key %s: %w", path, err)
-		}
-		if !have.Equal(pub) {
-			return fmt.Errorf("package public key %s (key %s) does not belong to the signing key (key %s); move it away to have it rewritten",
-				path, KeyID(have), KeyID(pub))
-		}
-		return nil
-	case errors.Is(err, fs.ErrNotExist):
-		tmp, err := writeKeyTemp(path, EncodeMinisignPublicKey(pub), 0o644)
-		if err != nil {
-			return fmt.Errorf("write package public key: %w", err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("write package public key: %w", err)
-		}
-		return syncFolder(filepath.Dir(path))
-	default:
-		return fmt.Errorf("read package public key: %w", err)
-	}
-}
-
-// writeKeyTemp writes data to a new temporary file beside path with the given mode,
-// fsyncs it and returns its name.
-func writeKeyTemp(path string, data []byte, mode os.FileMode) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
-		f.Close()
-		os.Remove(name)
-		return "", err
-	}
-	if err := f.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
-}
-
-func syncFolder(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return packageKeyFiles.LoadPublic(path)
 }
