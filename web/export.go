@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/keeptrail/keeptrail"
@@ -26,23 +25,15 @@ type ExportConfig struct {
 	Limits   export.Limits
 }
 
-// exportConfigs holds each server's ExportConfig. A field of Config would be the natural
-// home; it lives here until Config carries it (see SetExports).
-var exportConfigs sync.Map // *Server -> *ExportConfig
-
-// SetExports gives the server its export queue. Until it is called the export routes
-// answer 503 "exports are not configured". Call it before serving.
-func (s *Server) SetExports(c ExportConfig) { exportConfigs.Store(s, &c) }
-
 var errExportsOff = &keeptrail.Error{Code: "unavailable", Message: "exports are not configured on this server"}
 
+// exports returns the server's export queue (Config.Exports), or answers 503 without one.
 func (s *Server) exports(w http.ResponseWriter) (*ExportConfig, bool) {
-	c, ok := exportConfigs.Load(s)
-	if !ok {
+	if s.cfg.Exports == nil {
 		writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: errorDetail{Code: errExportsOff.Code, Message: errExportsOff.Message}})
 		return nil, false
 	}
-	return c.(*ExportConfig), true
+	return s.cfg.Exports, true
 }
 
 // exportCreated is the answer to POST /api/v1/exports.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,7 +32,6 @@ type exportServer struct {
 
 func newExportServer(t *testing.T, db *sqlstore.DB, maxActive int, now func() time.Time) *exportServer {
 	t.Helper()
-	ts := newTestServer(t, db, web.Config{})
 	d, err := artifact.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -41,10 +41,14 @@ func newExportServer(t *testing.T, db *sqlstore.DB, maxActive int, now func() ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &export.Notifier{Links: signer, BaseURL: ts.url, Now: now}
-	q := export.NewJobs(export.New(db, export.Options{Version: "test"}),
-		export.JobsOptions{Artifacts: d, MaxActive: maxActive, RetryAfter: 42 * time.Second, Notifier: n})
-	ts.srv.SetExports(web.ExportConfig{Jobs: q, Notifier: n})
+	var n *export.Notifier
+	var q *export.Jobs
+	ts := newTestServerAt(t, db, web.Config{}, func(url string, cfg *web.Config) {
+		n = &export.Notifier{Links: signer, BaseURL: url, Now: now}
+		q = export.NewJobs(export.New(db, export.Options{Version: "test"}),
+			export.JobsOptions{Artifacts: d, MaxActive: maxActive, RetryAfter: 42 * time.Second, Notifier: n})
+		cfg.Exports = &web.ExportConfig{Jobs: q, Notifier: n}
+	})
 	return &exportServer{testServer: ts, jobs: q, notifier: n}
 }
 
@@ -264,3 +268,28 @@ func TestExportDownloadLink(t *testing.T) {
 
 // keyPrefix returns the prefix of a kt_PREFIX_SECRET token.
 func keyPrefix(token string) string { return strings.Split(token, "_")[1] }
+
+// TestExportsNotConfigured checks that a server built without Config.Exports answers
+// every export route 503, and that its export queue is its own: a server with exports
+// beside it does not lend it its queue.
+func TestExportsNotConfigured(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		with := newExportServer(t, db, 2, time.Now)
+		without := newTestServer(t, db, web.Config{})
+		admin := without.key(keeptrail.RoleAdmin)
+		for _, r := range []struct{ method, path string }{
+			{"POST", "/api/v1/exports"}, {"GET", "/api/v1/exports"}, {"GET", "/api/v1/exports/1"},
+			{"GET", "/api/v1/exports/1/download"}, {"GET", "/api/v1/exports/1/manifest"}, {"POST", "/api/v1/exports/1/cancel"},
+		} {
+			var body io.Reader
+			if r.method == "POST" {
+				body = strings.NewReader(eventsSpec)
+			}
+			e := wantError(t, without.do(r.method, r.path, admin, body, "Content-Type", "application/json"), 503, "unavailable")
+			if e.Error.Message != "exports are not configured on this server" {
+				t.Errorf("%s %s: message %q", r.method, r.path, e.Error.Message)
+			}
+		}
+		with.call("GET", "/api/v1/exports", admin, nil, 200, nil)
+	})
+}

@@ -35,6 +35,13 @@ type testServer struct {
 // are filled in.
 func newTestServer(t *testing.T, db *sqlstore.DB, cfg web.Config) *testServer {
 	t.Helper()
+	return newTestServerAt(t, db, cfg, nil)
+}
+
+// newTestServerAt is newTestServer with withURL, when not nil, completing cfg with the
+// server's URL before the server is built (the export notifier's links need it).
+func newTestServerAt(t *testing.T, db *sqlstore.DB, cfg web.Config, withURL func(url string, cfg *web.Config)) *testServer {
+	t.Helper()
 	ts := &testServer{t: t, db: db, logs: &syncBuffer{}}
 	ts.eng = engine.New(db, engine.Options{})
 	cfg.Store = db
@@ -44,10 +51,15 @@ func newTestServer(t *testing.T, db *sqlstore.DB, cfg web.Config) *testServer {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	hs := httptest.NewUnstartedServer(nil)
+	ts.url = "http://" + hs.Listener.Addr().String()
+	if withURL != nil {
+		withURL(ts.url, &cfg)
+	}
 	ts.srv = web.NewServer(cfg)
-	hs := httptest.NewServer(ts.srv.Handler())
+	hs.Config.Handler = ts.srv.Handler()
+	hs.Start()
 	t.Cleanup(hs.Close)
-	ts.url = hs.URL
 	return ts
 }
 

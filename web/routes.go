@@ -67,7 +67,7 @@ func (s *Server) routes() {
 	api("GET /api/v1/compliance/status", s.complianceStatus)
 	api("GET /api/v1/compliance/score", s.complianceScore)
 
-	// Exports (web/export.go; the queue is given by SetExports).
+	// Exports (web/export.go; the queue is Config.Exports).
 	api("POST /api/v1/exports", s.exportCreate)
 	api("GET /api/v1/exports", s.exportList)
 	api("GET /api/v1/exports/{id}", s.exportShow)

@@ -54,6 +54,9 @@ type Config struct {
 	// Compliance answers the policy compliance status and score endpoints; when nil a
 	// service with the default weights over Store is made on first use.
 	Compliance *compliance.Service
+	// Exports gives the export routes their job queue; when nil they answer 503
+	// "exports are not configured on this server".
+	Exports *ExportConfig
 }
 
 // Server is the Keeptrail HTTP server. It is safe for concurrent use.

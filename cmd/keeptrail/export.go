@@ -420,11 +420,13 @@ type exportService struct {
 	jobs      *export.Jobs
 	artifacts *artifact.Dir
 	workers   int
+	routes    *web.ExportConfig // web.Config.Exports
 }
 
-// startExports builds the export queue with its notifier, gives it to the server's
-// routes, and returns it; run starts the workers. listenURL is the default public URL.
-func (a *app) startExports(db *sqlstore.DB, srv *web.Server, o exportServeOptions, listenURL string, log *slog.Logger) (*exportService, error) {
+// startExports builds the export queue with its notifier and returns it, with what the
+// server's routes need in routes; run starts the workers. listenURL is the default
+// public URL.
+func (a *app) startExports(db *sqlstore.DB, o exportServeOptions, listenURL string, log *slog.Logger) (*exportService, error) {
 	arts, err := artifact.OpenDir(filepath.Join(a.dataDir, "artifacts"))
 	if err != nil {
 		return nil, err
@@ -455,8 +457,8 @@ func (a *app) startExports(db *sqlstore.DB, srv *web.Server, o exportServeOption
 				q := export.NewJobs(export.New(db, export.Options{Version: version()}), export.JobsOptions{
 					Artifacts: arts, MaxActive: o.maxActive, Lease: o.lease, Notifier: n, Logger: log})
 				lim := export.Limits{MaxRange: time.Duration(max(1, o.maxDays)) * 24 * time.Hour}
-				srv.SetExports(web.ExportConfig{Jobs: q, Notifier: n, Limits: lim})
-				return &exportService{jobs: q, artifacts: arts, workers: o.workers}, nil
+				return &exportService{jobs: q, artifacts: arts, workers: o.workers,
+					routes: &web.ExportConfig{Jobs: q, Notifier: n, Limits: lim}}, nil
 			}
 		}
 	}

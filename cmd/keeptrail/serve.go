@@ -88,23 +88,24 @@ func (a *app) serve(ctx context.Context, o serveOptions, ready func(url string))
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	srv := web.NewServer(web.Config{
-		Addr: o.addr, Store: db, Engine: eng, Ingester: ing, Logger: log,
-		MaxBodyBytes: o.maxBodyBytes, Registry: reg, Version: version(),
-	})
-	srv.UseCompliance(scores)
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	exports, err := a.startExports(db, srv, o.exports, url, log)
+	// The export notifier's links need the listener's address, so the server comes after.
+	exports, err := a.startExports(db, o.exports, url, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer exports.close()
+	reg := prometheus.NewRegistry()
+	srv := web.NewServer(web.Config{
+		Addr: o.addr, Store: db, Engine: eng, Ingester: ing, Logger: log,
+		MaxBodyBytes: o.maxBodyBytes, Registry: reg, Version: version(), Exports: exports.routes,
+	})
+	srv.UseCompliance(scores)
 	log.Info("keeptrail listening", "url", url, "db", redactDSN(a.dsn), "data_dir", a.dataDir, "version", version())
 	fmt.Fprintf(a.stderr, "Keeptrail is listening on %s\n", url)
 	if ready != nil {
