@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -37,16 +38,13 @@ func (a *app) apikeyCreateCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in.Role = keeptrail.Role(role)
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			k, token, err := a.engine(db).CreateAPIKey(cliContext(cmd.Context()), in)
-			if err != nil {
-				return err
-			}
-			return a.printKey(k, token)
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				k, token, err := e.CreateAPIKey(ctx, in)
+				if err != nil {
+					return err
+				}
+				return a.printKey(k, token)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -63,24 +61,20 @@ func (a *app) apikeyChangeCommand(verb, short string) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			eng, ctx := a.engine(db), cliContext(cmd.Context())
-			if verb == "rotate" {
-				k, token, err := eng.RotateAPIKey(ctx, args[0])
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				if verb == "rotate" {
+					k, token, err := e.RotateAPIKey(ctx, args[0])
+					if err != nil {
+						return err
+					}
+					return a.printKey(k, token)
+				}
+				k, err := e.RevokeAPIKey(ctx, args[0])
 				if err != nil {
 					return err
 				}
-				return a.printKey(k, token)
-			}
-			k, err := eng.RevokeAPIKey(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return a.printKey(k, "")
+				return a.printKey(k, "")
+			})
 		},
 	}
 }
@@ -104,32 +98,29 @@ func (a *app) apikeyListCommand() *cobra.Command {
 		Short: "List API keys (prefixes only; secrets are never shown)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			keys, err := a.engine(db).APIKeys(cliContext(cmd.Context()))
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				if keys == nil {
-					keys = []keeptrail.APIKey{}
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				keys, err := e.APIKeys(ctx)
+				if err != nil {
+					return err
 				}
-				return a.printJSON(keys)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PREFIX\tNAME\tROLE\tCREATED\tROTATED\tSTATUS")
-			for _, k := range keys {
-				status := "active"
-				if k.RevokedAt != nil {
-					status = "revoked " + k.RevokedAt.Format(time.DateOnly)
+				if a.jsonOut {
+					if keys == nil {
+						keys = []keeptrail.APIKey{}
+					}
+					return a.printJSON(keys)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Prefix, k.Name, k.Role,
-					k.CreatedAt.Format(time.DateOnly), k.RotatedAt.Format(time.DateOnly), status)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "PREFIX\tNAME\tROLE\tCREATED\tROTATED\tSTATUS")
+				for _, k := range keys {
+					status := "active"
+					if k.RevokedAt != nil {
+						status = "revoked " + k.RevokedAt.Format(time.DateOnly)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Prefix, k.Name, k.Role,
+						k.CreatedAt.Format(time.DateOnly), k.RotatedAt.Format(time.DateOnly), status)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }

@@ -44,6 +44,22 @@ func (a *app) openStore(ctx context.Context) (*sqlstore.DB, error) {
 	return db, nil
 }
 
+// withStore opens the database named by --db (see openStore), runs fn with it as the
+// operator of this machine (ctx carries cliContext's principal), and closes it.
+func (a *app) withStore(ctx context.Context, fn func(ctx context.Context, db *sqlstore.DB) error) error {
+	db, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(cliContext(ctx), db)
+}
+
+// withEngine is withStore for a command that needs only an engine over the database.
+func (a *app) withEngine(ctx context.Context, fn func(ctx context.Context, e *engine.Engine) error) error {
+	return a.withStore(ctx, func(ctx context.Context, db *sqlstore.DB) error { return fn(ctx, a.engine(db)) })
+}
+
 // engine returns an engine over st with the production clock.
 func (a *app) engine(st keeptrail.Store) *engine.Engine {
 	return engine.New(st, engine.Options{Logger: a.logger()})

@@ -143,28 +143,25 @@ func (o *exportCLI) spec(cmd *cobra.Command) (export.Spec, []byte, string, error
 
 // exportLocal runs the export in-process against --db.
 func (a *app) exportLocal(ctx context.Context, o exportCLI, s export.Spec) error {
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	dir, err := artifact.OpenFolder(filepath.Dir(o.out))
-	if err != nil {
-		return usageError("export: %v", err)
-	}
-	defer dir.Close()
-	if s.NotifyOnComplete != "" {
-		fmt.Fprintln(a.stderr, "keeptrail: notify_on_complete is sent by a server (--server); an in-process export does not send it")
-	}
-	x := export.New(db, export.Options{Version: version()})
-	bar := a.newExportProgress("export")
-	m, err := x.Run(cliContext(ctx), s, keeptrail.PrincipalFromContext(cliContext(ctx)), dir, filepath.Base(o.out),
-		func(rows, _ int64) { bar.rows(rows) })
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	return a.exportDone(o.out, m)
+	return a.withStore(ctx, func(ctx context.Context, db *sqlstore.DB) error {
+		dir, err := artifact.OpenFolder(filepath.Dir(o.out))
+		if err != nil {
+			return usageError("export: %v", err)
+		}
+		defer dir.Close()
+		if s.NotifyOnComplete != "" {
+			fmt.Fprintln(a.stderr, "keeptrail: notify_on_complete is sent by a server (--server); an in-process export does not send it")
+		}
+		x := export.New(db, export.Options{Version: version()})
+		bar := a.newExportProgress("export")
+		m, err := x.Run(ctx, s, keeptrail.PrincipalFromContext(ctx), dir, filepath.Base(o.out),
+			func(rows, _ int64) { bar.rows(rows) })
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		return a.exportDone(o.out, m)
+	})
 }
 
 // exportDone prints the outcome: the manifest with --json, else one line.

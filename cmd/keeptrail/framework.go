@@ -42,17 +42,6 @@ prints. Every change is a new version; earlier versions stay readable (show --ve
 	return cmd
 }
 
-// withEngine opens the database and runs fn with an engine, as the operator of this
-// machine.
-func (a *app) withEngine(ctx context.Context, fn func(ctx context.Context, e *engine.Engine) error) error {
-	db, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(cliContext(ctx), a.engine(db))
-}
-
 func (a *app) frameworkListCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keeptrail/keeptrail/ingest"
+	"github.com/keeptrail/keeptrail/sqlstore"
 )
 
 func (a *app) ingestCommand() *cobra.Command {
@@ -26,54 +28,50 @@ and reason, and the command then exits with status 1.`,
 			default:
 				return usageError("ingest: kind must be events, heartbeats or audit, not %q", args[0])
 			}
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			in := ingest.New(db, ingest.Options{})
-			ctx := cliContext(cmd.Context())
+			return a.withStore(cmd.Context(), func(ctx context.Context, db *sqlstore.DB) error {
+				in := ingest.New(db, ingest.Options{})
 
-			type fileResult struct {
-				File   string        `json:"file"`
-				Result ingest.Result `json:"result"`
-			}
-			var results []fileResult
-			rejected := 0
-			for _, name := range args[1:] {
-				r, size, closeFn, err := a.openInput(name)
-				if err != nil {
-					return err
+				type fileResult struct {
+					File   string        `json:"file"`
+					Result ingest.Result `json:"result"`
 				}
-				bar := a.newProgress(size, "ingest "+name)
-				res, err := in.Ingest(ctx, kind, io.TeeReader(r, bar))
-				bar.finish()
-				closeFn()
-				if err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				results = append(results, fileResult{File: name, Result: res})
-				rejected += res.Rejected
-				if !a.jsonOut {
-					a.printf("%s: %d accepted, %d duplicates, %d rejected", name, res.Accepted, res.Duplicates, res.Rejected)
-					if res.EscalationsOpened > 0 {
-						a.printf(", %d escalations opened", res.EscalationsOpened)
+				var results []fileResult
+				rejected := 0
+				for _, name := range args[1:] {
+					r, size, closeFn, err := a.openInput(name)
+					if err != nil {
+						return err
 					}
-					a.printf("\n")
-					for _, le := range res.Errors {
-						a.printf("  line %d: %s\n", le.Line, le.Reason)
+					bar := a.newProgress(size, "ingest "+name)
+					res, err := in.Ingest(ctx, kind, io.TeeReader(r, bar))
+					bar.finish()
+					closeFn()
+					if err != nil {
+						return fmt.Errorf("%s: %w", name, err)
+					}
+					results = append(results, fileResult{File: name, Result: res})
+					rejected += res.Rejected
+					if !a.jsonOut {
+						a.printf("%s: %d accepted, %d duplicates, %d rejected", name, res.Accepted, res.Duplicates, res.Rejected)
+						if res.EscalationsOpened > 0 {
+							a.printf(", %d escalations opened", res.EscalationsOpened)
+						}
+						a.printf("\n")
+						for _, le := range res.Errors {
+							a.printf("  line %d: %s\n", le.Line, le.Reason)
+						}
 					}
 				}
-			}
-			if a.jsonOut {
-				if err := a.printJSON(results); err != nil {
-					return err
+				if a.jsonOut {
+					if err := a.printJSON(results); err != nil {
+						return err
+					}
 				}
-			}
-			if rejected > 0 {
-				return &exitError{code: 1, msg: plural(rejected, "line") + " rejected"}
-			}
-			return nil
+				if rejected > 0 {
+					return &exitError{code: 1, msg: plural(rejected, "line") + " rejected"}
+				}
+				return nil
+			})
 		},
 	}
 	return cmd

@@ -15,6 +15,7 @@ import (
 	"github.com/keeptrail/keeptrail/compliance"
 	"github.com/keeptrail/keeptrail/evidence"
 	"github.com/keeptrail/keeptrail/export"
+	"github.com/keeptrail/keeptrail/sqlstore"
 )
 
 func init() {
@@ -106,41 +107,37 @@ docs/compliance-packages.md describes the bundle.`,
 					return usageError("--generated-at: not an RFC 3339 time such as 2025-04-01T06:00:00Z")
 				}
 			}
-			ctx := cliContext(cmd.Context())
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			pk, err := a.packager(db, configPath)
-			if err != nil {
-				return err
-			}
-			dir, err := artifact.OpenFolder(filepath.Dir(out))
-			if err != nil {
-				return err
-			}
-			defer dir.Close()
-			w, err := dir.Create(filepath.Base(out))
-			if err != nil {
-				return err
-			}
-			m, err := pk.Write(ctx, req, w)
-			if err != nil {
-				w.Abort()
-				return flagError(err)
-			}
-			info, err := w.Commit()
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.printJSON(map[string]any{"file": out, "bytes": info.Bytes, "sha256": info.SHA256, "manifest": m})
-			}
-			a.printf("Wrote %s (%s, %d bytes, SHA-256 %s)\n", out, plural(len(m.Files), "file"), info.Bytes, info.SHA256)
-			a.printf("Framework %s, period %s to %s; verify with: keeptrail verify %s --pubkey %s\n", m.Framework.Title,
-				m.Period.Start.Format(time.RFC3339), m.Period.End.Format(time.RFC3339), out, a.packageKeyPath()+".pub")
-			return nil
+			return a.withStore(cmd.Context(), func(ctx context.Context, db *sqlstore.DB) error {
+				pk, err := a.packager(db, configPath)
+				if err != nil {
+					return err
+				}
+				dir, err := artifact.OpenFolder(filepath.Dir(out))
+				if err != nil {
+					return err
+				}
+				defer dir.Close()
+				w, err := dir.Create(filepath.Base(out))
+				if err != nil {
+					return err
+				}
+				m, err := pk.Write(ctx, req, w)
+				if err != nil {
+					w.Abort()
+					return flagError(err)
+				}
+				info, err := w.Commit()
+				if err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return a.printJSON(map[string]any{"file": out, "bytes": info.Bytes, "sha256": info.SHA256, "manifest": m})
+				}
+				a.printf("Wrote %s (%s, %d bytes, SHA-256 %s)\n", out, plural(len(m.Files), "file"), info.Bytes, info.SHA256)
+				a.printf("Framework %s, period %s to %s; verify with: keeptrail verify %s --pubkey %s\n", m.Framework.Title,
+					m.Period.Start.Format(time.RFC3339), m.Period.End.Format(time.RFC3339), out, a.packageKeyPath()+".pub")
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keeptrail/keeptrail/compliance"
+	"github.com/keeptrail/keeptrail/sqlstore"
 )
 
 func init() {
@@ -40,49 +42,45 @@ $KEEPTRAIL_CONFIG); docs/compliance-score.md gives the formula.`,
 			if !history && (from != "" || to != "") {
 				return usageError("--from and --to: only with --history (the score's period is the window before --at)")
 			}
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			svc, err := a.complianceService(db, configPath, compliance.Options{})
-			if err != nil {
-				return err
-			}
-			ctx := cliContext(cmd.Context())
-			if history {
-				req := compliance.HistoryRequest{Teams: teams}
-				if req.From, err = flagTime("--from", from, compliance.ParseStart); err != nil {
+			return a.withStore(cmd.Context(), func(ctx context.Context, db *sqlstore.DB) error {
+				svc, err := a.complianceService(db, configPath, compliance.Options{})
+				if err != nil {
 					return err
 				}
-				if req.To, err = flagTime("--to", to, compliance.ParseEnd); err != nil {
-					return err
+				if history {
+					req := compliance.HistoryRequest{Teams: teams}
+					if req.From, err = flagTime("--from", from, compliance.ParseStart); err != nil {
+						return err
+					}
+					if req.To, err = flagTime("--to", to, compliance.ParseEnd); err != nil {
+						return err
+					}
+					points, err := svc.History(ctx, req)
+					if err != nil {
+						return flagError(err)
+					}
+					if a.jsonOut {
+						return a.printJSON(map[string]any{"history": points})
+					}
+					printHistory(a.stdout, points)
+					return nil
 				}
-				points, err := svc.History(ctx, req)
+				req := compliance.ScoreRequest{Teams: teams}
+				if at != "" {
+					if req.At, err = svc.ParseAt(at); err != nil {
+						return usageError("--at: %v", err)
+					}
+				}
+				sc, err := svc.Score(ctx, req)
 				if err != nil {
 					return flagError(err)
 				}
 				if a.jsonOut {
-					return a.printJSON(map[string]any{"history": points})
+					return a.printJSON(sc)
 				}
-				printHistory(a.stdout, points)
+				printScore(a.stdout, sc)
 				return nil
-			}
-			req := compliance.ScoreRequest{Teams: teams}
-			if at != "" {
-				if req.At, err = svc.ParseAt(at); err != nil {
-					return usageError("--at: %v", err)
-				}
-			}
-			sc, err := svc.Score(ctx, req)
-			if err != nil {
-				return flagError(err)
-			}
-			if a.jsonOut {
-				return a.printJSON(sc)
-			}
-			printScore(a.stdout, sc)
-			return nil
+			})
 		},
 	}
 	f := cmd.Flags()

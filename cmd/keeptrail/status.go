@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/keeptrail/keeptrail"
 	"github.com/keeptrail/keeptrail/compliance"
+	"github.com/keeptrail/keeptrail/sqlstore"
 )
 
 func init() {
@@ -41,24 +43,21 @@ rollups kept at ingest; docs/compliance-score.md defines each of them.`,
 			if req.To, err = flagTime("--to", to, compliance.ParseEnd); err != nil {
 				return err
 			}
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			svc, err := a.complianceService(db, configPath, compliance.Options{})
-			if err != nil {
-				return err
-			}
-			st, err := svc.Status(cliContext(cmd.Context()), req)
-			if err != nil {
-				return flagError(err)
-			}
-			if a.jsonOut {
-				return a.printJSON(st)
-			}
-			printStatus(a.stdout, st)
-			return nil
+			return a.withStore(cmd.Context(), func(ctx context.Context, db *sqlstore.DB) error {
+				svc, err := a.complianceService(db, configPath, compliance.Options{})
+				if err != nil {
+					return err
+				}
+				st, err := svc.Status(ctx, req)
+				if err != nil {
+					return flagError(err)
+				}
+				if a.jsonOut {
+					return a.printJSON(st)
+				}
+				printStatus(a.stdout, st)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
@@ -44,27 +45,24 @@ func (a *app) userCreateCommand() *cobra.Command {
 				in.Password = randomPassword()
 				generated = true
 			}
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := a.engine(db).CreateUser(cliContext(cmd.Context()), in)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				out := map[string]any{"user": u}
-				if generated {
-					out["password"] = in.Password
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				u, err := e.CreateUser(ctx, in)
+				if err != nil {
+					return err
 				}
-				return a.printJSON(out)
-			}
-			a.printf("created user %s (%s)\n", u.Email, u.Role)
-			if generated {
-				a.printf("password: %s\n", in.Password)
-			}
-			return nil
+				if a.jsonOut {
+					out := map[string]any{"user": u}
+					if generated {
+						out["password"] = in.Password
+					}
+					return a.printJSON(out)
+				}
+				a.printf("created user %s (%s)\n", u.Email, u.Role)
+				if generated {
+					a.printf("password: %s\n", in.Password)
+				}
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -84,40 +82,36 @@ func (a *app) userListCommand() *cobra.Command {
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ctx := cliContext(cmd.Context())
-			users, err := a.engine(db).Users(ctx)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				if users == nil {
-					users = []keeptrail.User{}
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				users, err := e.Users(ctx)
+				if err != nil {
+					return err
 				}
-				return a.printJSON(users)
-			}
-			teams, err := a.engine(db).Teams(ctx)
-			if err != nil {
-				return err
-			}
-			names := map[int64]string{}
-			for _, t := range teams {
-				names[t.ID] = t.Name
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "EMAIL\tROLE\tTEAMS\tMFA\tSSO\tACTIVE")
-			for _, u := range users {
-				var ts []string
-				for _, id := range u.TeamIDs {
-					ts = append(ts, names[id])
+				if a.jsonOut {
+					if users == nil {
+						users = []keeptrail.User{}
+					}
+					return a.printJSON(users)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Role, strings.Join(ts, ","), yesNo(u.MFAEnrolled), yesNo(u.SSOEnrolled), yesNo(u.Active))
-			}
-			return tw.Flush()
+				teams, err := e.Teams(ctx)
+				if err != nil {
+					return err
+				}
+				names := map[int64]string{}
+				for _, t := range teams {
+					names[t.ID] = t.Name
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "EMAIL\tROLE\tTEAMS\tMFA\tSSO\tACTIVE")
+				for _, u := range users {
+					var ts []string
+					for _, id := range u.TeamIDs {
+						ts = append(ts, names[id])
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Role, strings.Join(ts, ","), yesNo(u.MFAEnrolled), yesNo(u.SSOEnrolled), yesNo(u.Active))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -150,20 +144,17 @@ func (a *app) userUpdateCommand() *cobra.Command {
 			if f.Changed("name") {
 				up.Name = &name
 			}
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := a.engine(db).UpdateUser(cliContext(cmd.Context()), args[0], up)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.printJSON(u)
-			}
-			a.printf("updated user %s (%s)\n", u.Email, u.Role)
-			return nil
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				u, err := e.UpdateUser(ctx, args[0], up)
+				if err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return a.printJSON(u)
+				}
+				a.printf("updated user %s (%s)\n", u.Email, u.Role)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -181,20 +172,17 @@ func (a *app) userDeactivateCommand() *cobra.Command {
 		Short: "Deprovision a user: sign-in is refused and the user's API keys are revoked",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := a.engine(db).DeactivateUser(cliContext(cmd.Context()), args[0])
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.printJSON(u)
-			}
-			a.printf("deactivated user %s\n", u.Email)
-			return nil
+			return a.withEngine(cmd.Context(), func(ctx context.Context, e *engine.Engine) error {
+				u, err := e.DeactivateUser(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return a.printJSON(u)
+				}
+				a.printf("deactivated user %s\n", u.Email)
+				return nil
+			})
 		},
 	}
 }

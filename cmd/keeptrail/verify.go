@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"fmt"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/keeptrail/keeptrail/auditlog"
 	"github.com/keeptrail/keeptrail/evidence"
+	"github.com/keeptrail/keeptrail/sqlstore"
 )
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -38,53 +40,49 @@ Prints OK, or each problem naming the file, and exits with status 1 if there is 
 			if !auditLog {
 				return usageError("verify: say what to verify: --audit-log, or a BUNDLE.zip")
 			}
-			ctx := cmd.Context()
-			db, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-
-			var pub ed25519.PublicKey
-			var signer *auditlog.Signer
-			if pubkey != "" {
-				if pub, err = auditlog.LoadPublicKey(pubkey); err != nil {
-					return usageError("--pubkey: %v", err)
+			return a.withStore(cmd.Context(), func(ctx context.Context, db *sqlstore.DB) error {
+				var err error
+				var pub ed25519.PublicKey
+				var signer *auditlog.Signer
+				if pubkey != "" {
+					if pub, err = auditlog.LoadPublicKey(pubkey); err != nil {
+						return usageError("--pubkey: %v", err)
+					}
+				} else {
+					if signer, err = a.signer(); err != nil {
+						return fmt.Errorf("audit checkpoint key: %w", err)
+					}
+					pub = signer.PublicKey()
 				}
-			} else {
-				if signer, err = a.signer(); err != nil {
-					return fmt.Errorf("audit checkpoint key: %w", err)
-				}
-				pub = signer.PublicKey()
-			}
-			rep, err := auditlog.Verify(ctx, db, pub)
-			if err != nil {
-				return err
-			}
-			signed := false
-			if rep.OK && signer != nil && rep.Entries > 0 {
-				if _, err := auditlog.Checkpoint(ctx, db, signer); err != nil {
-					return fmt.Errorf("sign checkpoint: %w", err)
-				}
-				signed = true
-			}
-			if a.jsonOut {
-				if err := a.printJSON(map[string]any{"report": rep, "checkpoint_signed": signed}); err != nil {
+				rep, err := auditlog.Verify(ctx, db, pub)
+				if err != nil {
 					return err
 				}
-			} else if rep.OK {
-				a.printf("OK: audit log entries %d to %d verified (%d entries, %d signed checkpoints)\n",
-					rep.From, rep.To, rep.Entries, rep.Checkpoints)
-			} else {
-				a.printf("FAILED: audit log entries %d to %d checked, %s\n", rep.From, rep.To, plural(len(rep.Problems), "problem"))
-				for _, p := range rep.Problems {
-					a.printf("  %s\n", p.What)
+				signed := false
+				if rep.OK && signer != nil && rep.Entries > 0 {
+					if _, err := auditlog.Checkpoint(ctx, db, signer); err != nil {
+						return fmt.Errorf("sign checkpoint: %w", err)
+					}
+					signed = true
 				}
-			}
-			if !rep.OK {
-				return &exitError{code: 1, msg: fmt.Sprintf("audit log verification failed: %s", rep.Problems[0].What)}
-			}
-			return nil
+				if a.jsonOut {
+					if err := a.printJSON(map[string]any{"report": rep, "checkpoint_signed": signed}); err != nil {
+						return err
+					}
+				} else if rep.OK {
+					a.printf("OK: audit log entries %d to %d verified (%d entries, %d signed checkpoints)\n",
+						rep.From, rep.To, rep.Entries, rep.Checkpoints)
+				} else {
+					a.printf("FAILED: audit log entries %d to %d checked, %s\n", rep.From, rep.To, plural(len(rep.Problems), "problem"))
+					for _, p := range rep.Problems {
+						a.printf("  %s\n", p.What)
+					}
+				}
+				if !rep.OK {
+					return &exitError{code: 1, msg: fmt.Sprintf("audit log verification failed: %s", rep.Problems[0].What)}
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&auditLog, "audit-log", false, "verify the audit log")
