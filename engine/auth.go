@@ -94,8 +94,9 @@ func (e *Engine) Authenticate(ctx context.Context, token, sourceIP string) (*kee
 
 // touchKey records that the key was used at now. The key is re-read in the write
 // transaction so that a concurrent rotation or revocation is not overwritten.
+// It may run twice (keeptrail.WithRerunnableUpdate): it only reads and sets the one row.
 func (e *Engine) touchKey(ctx context.Context, id int64, now time.Time) error {
-	return e.st.Update(ctx, func(tx keeptrail.Tx) error {
+	return e.st.Update(keeptrail.WithRerunnableUpdate(ctx), func(tx keeptrail.Tx) error {
 		k, err := tx.APIKeyByID(id)
 		if err != nil {
 			return fmt.Errorf("engine: reload api key: %w", err)
