@@ -2,6 +2,7 @@ package chart
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"unicode/utf8"
 
@@ -62,6 +63,12 @@ func (c Bars) draw(p *charts.Painter, sc scale) error {
 		Min:            charts.Ptr(0.0),
 		ValueFormatter: formatValue,
 	}}
+	if top, labels := niceAxis(largest(c.Series)); labels > 0 {
+		// A round end and evenly spaced labels; left to itself the library can end the
+		// axis just above the largest bar and print its last label over the one before.
+		opt.ValueAxis[0].Max = charts.Ptr(top)
+		opt.ValueAxis[0].LabelCount = labels
+	}
 	opt.ValueFormatter = formatValue
 	return p.BarChart(opt)
 }
@@ -87,4 +94,35 @@ func (c Bars) reversed() Bars {
 	}
 	c.Series = series
 	return c
+}
+
+// largest is the largest value of the series (0 when none is positive).
+func largest(series []Series) float64 {
+	m := 0.0
+	for _, s := range series {
+		for _, v := range s.Values {
+			m = max(m, v)
+		}
+	}
+	return m
+}
+
+// niceAxis returns the end of a value axis from 0 that holds top, a multiple of a round
+// step (1, 2, 2.5 or 5 times a power of ten) giving at most 5 intervals, and the number of
+// labels from 0 to that end; labels is 0 when top is not positive.
+func niceAxis(top float64) (end float64, labels int) {
+	if !(top > 0) || math.IsInf(top, 0) {
+		return 0, 0
+	}
+	raw := top / 5
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if raw <= m*mag {
+			step = m * mag
+			break
+		}
+	}
+	n := math.Ceil(top / step)
+	return n * step, int(n) + 1
 }
