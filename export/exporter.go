@@ -357,8 +357,10 @@ func (e *encoder[R]) startPDF(snap snapshot) error {
 		Filters:  e.s.FiltersText(),
 		Columns:  cols,
 		// The end of the period, not the clock: the same spec over the same data gives
-		// the same PDF. The manifest records when it was generated.
+		// the same PDF, and the label says which date it is. The manifest records when
+		// it was generated.
 		GeneratedAt: e.s.TimeRange.End,
+		DateLabel:   "Data to",
 		Producer:    "Keeptrail",
 	})
 	if err != nil {

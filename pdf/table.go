@@ -30,6 +30,9 @@ type TableOptions struct {
 	// GeneratedAt is printed on the first page and in every footer, and is the
 	// document's creation and modification date. Required: never the clock.
 	GeneratedAt time.Time
+	// DateLabel names GeneratedAt where it is printed (default "Generated"). A document
+	// dated by its data rather than by the clock says so, e.g. "Data to".
+	DateLabel string
 	// Producer names the software in the document information (default "Keeptrail").
 	Producer string
 	// MaxLines is the most lines a cell wraps to (default 3); a longer value is cut
@@ -183,7 +186,7 @@ func (t *Table) titleBlock() {
 	if t.opt.Subtitle != "" {
 		f.CellFormat(printable, 5.5, clean(t.opt.Subtitle), "", 2, "L", false, 0, "")
 	}
-	for _, kv := range [][2]string{{"Period", t.opt.Period}, {"Filters", t.opt.Filters}, {"Generated", t.generated()}} {
+	for _, kv := range [][2]string{{"Period", t.opt.Period}, {"Filters", t.opt.Filters}, {t.dateLabel(), t.generated()}} {
 		t.setFont(true, 9)
 		f.CellFormat(22, 4.5, kv[0], "", 0, "L", false, 0, "")
 		t.setFont(false, 9)
@@ -202,6 +205,14 @@ func (t *Table) titleBlock() {
 	f.SetY(f.GetY() + 3)
 }
 
+// dateLabel is what the document calls its date.
+func (t *Table) dateLabel() string {
+	if t.opt.DateLabel == "" {
+		return "Generated"
+	}
+	return clean(t.opt.DateLabel)
+}
+
 // headerRow draws the table's header row.
 func (t *Table) headerRow() {
 	titles := make([]string, len(t.opt.Columns))
@@ -217,7 +228,7 @@ func (t *Table) pageFooter() {
 	f.SetY(pageHeight - margin - 3)
 	f.SetTextColor(90, 90, 90)
 	t.setFont(false, headerSize)
-	f.CellFormat(printable/2, 3, "Generated "+t.generated()+" by "+clean(t.opt.Producer), "", 0, "L", false, 0, "")
+	f.CellFormat(printable/2, 3, t.dateLabel()+" "+t.generated()+", "+clean(t.opt.Producer), "", 0, "L", false, 0, "")
 	f.CellFormat(printable/2, 3, "Page "+strconv.Itoa(f.PageNo())+" of {nb}", "", 0, "R", false, 0, "")
 	f.SetTextColor(0, 0, 0)
 }

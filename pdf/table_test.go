@@ -84,7 +84,7 @@ func TestTableUnicodeText(t *testing.T) {
 	text := run(t, "pdftotext", "-layout", path, "-")
 	for _, want := range []string{"Audit log", "Acme Corp, Q1 2025", "§164.312(b) café ø 12 €", "row-000003",
 		"2025-01-01T00:00:00Z to 2025-03-31T23:59:59Z (inclusive)", "teams: all; gateways: all",
-		"Generated 2025-04-01T08:00:00Z by Keeptrail", "Page 1 of 1"} {
+		"Generated 2025-04-01T08:00:00Z, Keeptrail", "Page 1 of 1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("pdftotext output lacks %q:\n%s", want, text)
 		}
