@@ -27,12 +27,7 @@ func (s *Service) Score(ctx context.Context, req ScoreRequest) (Score, error) {
 		return Score{}, err
 	}
 	now := s.clock()
-	if req.At.After(now) {
-		var v keeptrail.Validation
-		v.Add("at", "%s is in the future", req.At.UTC().Format(time.RFC3339))
-		return Score{}, v.Err()
-	}
-	period, err := s.period(req.From, req.At, now)
+	period, err := s.scorePeriod(req, now)
 	if err != nil {
 		return Score{}, err
 	}
@@ -63,6 +58,17 @@ func (s *Service) Score(ctx context.Context, req ScoreRequest) (Score, error) {
 		return Score{}, err
 	}
 	return out, nil
+}
+
+// scorePeriod is the period a score request covers; a time in the future is EINVALID
+// naming "at".
+func (s *Service) scorePeriod(req ScoreRequest, now time.Time) (Period, error) {
+	if req.At.After(now) {
+		var v keeptrail.Validation
+		v.Add("at", "%s is in the future", req.At.UTC().Format(time.RFC3339))
+		return Period{}, v.Err()
+	}
+	return s.period(req.From, req.At, now)
 }
 
 // score computes the score of a resolved scope inside a read transaction.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/keeptrail/keeptrail"
 )
@@ -63,12 +62,7 @@ func (s *Service) ScoreIn(ctx context.Context, tx keeptrail.Tx, req ScoreRequest
 		return Score{}, err
 	}
 	now := s.clock()
-	if req.At.After(now) {
-		var v keeptrail.Validation
-		v.Add("at", "%s is in the future", req.At.UTC().Format(time.RFC3339))
-		return Score{}, v.Err()
-	}
-	period, err := s.period(req.From, req.At, now)
+	period, err := s.scorePeriod(req, now)
 	if err != nil {
 		return Score{}, err
 	}

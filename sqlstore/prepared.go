@@ -65,11 +65,10 @@ func (p *preparedStatements) closeAll() {
 	}
 }
 
-// execPrepared runs q (already rebound) with args on the transaction's connection
-// through a statement cached for that connection and returns the number of rows it
-// changed and the last rowid inserted (SQLite).
-func (t *tx) execPrepared(q string, args []driver.NamedValue) (n, lastID int64, err error) {
-	err = t.conn.Raw(func(c any) error {
+// withPrepared runs fn with the statement for q (already rebound) cached on the
+// transaction's connection; a connection that went bad loses its statements.
+func (t *tx) withPrepared(q string, fn func(s driver.Stmt) error) error {
+	return t.conn.Raw(func(c any) error {
 		dc, ok := c.(driver.Conn)
 		if !ok {
 			return fmt.Errorf("driver connection %T is not a driver.Conn", c)
@@ -78,15 +77,25 @@ func (t *tx) execPrepared(q string, args []driver.NamedValue) (n, lastID int64, 
 		if err != nil {
 			return err
 		}
+		err = fn(s)
+		if errors.Is(err, driver.ErrBadConn) {
+			t.db.prepared.forget(dc)
+		}
+		return err
+	})
+}
+
+// execPrepared runs q (already rebound) with args through a statement cached on the
+// transaction's connection and returns the number of rows it changed and the last rowid
+// inserted (SQLite).
+func (t *tx) execPrepared(q string, args []driver.NamedValue) (n, lastID int64, err error) {
+	err = t.withPrepared(q, func(s driver.Stmt) error {
 		se, ok := s.(driver.StmtExecContext)
 		if !ok {
 			return fmt.Errorf("driver statement %T cannot exec with a context", s)
 		}
 		res, err := se.ExecContext(t.ctx, args)
 		if err != nil {
-			if errors.Is(err, driver.ErrBadConn) {
-				t.db.prepared.forget(dc)
-			}
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
@@ -98,28 +107,16 @@ func (t *tx) execPrepared(q string, args []driver.NamedValue) (n, lastID int64, 
 	return n, lastID, err
 }
 
-// queryPrepared runs q (already rebound) with args on the transaction's connection
-// through a statement cached for that connection, calling each for every row. dest is
-// reused between rows.
+// queryPrepared runs q (already rebound) with args through a statement cached on the
+// transaction's connection, calling each for every row. dest is reused between rows.
 func (t *tx) queryPrepared(q string, args []driver.NamedValue, each func(dest []driver.Value) error) error {
-	return t.conn.Raw(func(c any) error {
-		dc, ok := c.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("driver connection %T is not a driver.Conn", c)
-		}
-		s, err := t.db.prepared.get(t.ctx, dc, q)
-		if err != nil {
-			return err
-		}
+	return t.withPrepared(q, func(s driver.Stmt) error {
 		sq, ok := s.(driver.StmtQueryContext)
 		if !ok {
 			return fmt.Errorf("driver statement %T cannot query with a context", s)
 		}
 		rows, err := sq.QueryContext(t.ctx, args)
 		if err != nil {
-			if errors.Is(err, driver.ErrBadConn) {
-				t.db.prepared.forget(dc)
-			}
 			return err
 		}
 		defer rows.Close()
