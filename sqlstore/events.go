@@ -159,9 +159,6 @@ func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			continue // all were stored before
-		}
 		if n == int64(len(part)) && lastID == last+n {
 			// All stored, and SQLite numbered them in statement order, each one above
 			// the largest id before it: the ids are last+1 ... last+n.
@@ -174,20 +171,53 @@ func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored
 			continue
 		}
 		var got int64
-		since := []driver.NamedValue{{Ordinal: 1, Value: last}}
-		err = t.queryPrepared(eventStoredSince, since, func(dest []driver.Value) error {
-			got++
-			return storedRow(dest, func(id int64, requestID string) error {
-				last = id
-				return stored(id, requestID)
+		now := map[string]bool{}
+		if n > 0 {
+			since := []driver.NamedValue{{Ordinal: 1, Value: last}}
+			err = t.queryPrepared(eventStoredSince, since, func(dest []driver.Value) error {
+				got++
+				return storedRow(dest, func(id int64, requestID string) error {
+					last = id
+					now[requestID] = true
+					return stored(id, requestID)
+				})
 			})
-		})
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
 		}
 		if got != n {
-			return fmt.Errorf("insert stored %d events but %d rows follow id %d", n, got, since[0].Value)
+			return fmt.Errorf("insert stored %d events but %d rows follow the largest id before it", n, got)
 		}
+		// OR IGNORE skips a row for any constraint; only a stored request_id may be the
+		// reason. No other constraint can fail today, and this keeps it so.
+		for _, i := range part {
+			if id := events[i].RequestID; !now[id] {
+				if err := t.requireStored(id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// eventByRequestIDQuery finds a stored event by its request id.
+const eventByRequestIDQuery = "SELECT id FROM decision_events WHERE request_id = ?"
+
+// requireStored returns an error unless an event with the request id is stored.
+func (t *tx) requireStored(requestID string) error {
+	found := false
+	err := t.queryPrepared(eventByRequestIDQuery, []driver.NamedValue{{Ordinal: 1, Value: requestID}},
+		func([]driver.Value) error {
+			found = true
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("event %q was neither stored nor a duplicate of a stored one", requestID)
 	}
 	return nil
 }
