@@ -36,6 +36,20 @@ func (s *Server) exports(w http.ResponseWriter) (*ExportConfig, bool) {
 	return s.cfg.Exports, true
 }
 
+// exportByID returns the export queue and the {id} of the path. ok is false when exports
+// are off (the 503 is written) or the id is bad (err says why).
+func (s *Server) exportByID(w http.ResponseWriter, r *http.Request) (c *ExportConfig, id int64, ok bool, err error) {
+	c, ok = s.exports(w)
+	if !ok {
+		return nil, 0, false, nil
+	}
+	id, err = pathID(r, "id")
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return c, id, true, nil
+}
+
 // exportCreated is the answer to POST /api/v1/exports.
 type exportCreated struct {
 	ID     int64                     `json:"id"`
@@ -145,12 +159,8 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request) error {
 
 // exportShow serves GET /api/v1/exports/{id}: status, rows so far, bytes, SHA-256, error.
 func (s *Server) exportShow(w http.ResponseWriter, r *http.Request) error {
-	c, ok := s.exports(w)
-	if !ok {
-		return nil
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
+	c, id, ok, err := s.exportByID(w, r)
+	if !ok || err != nil {
 		return err
 	}
 	job, err := c.Jobs.Job(r.Context(), id)
@@ -163,12 +173,8 @@ func (s *Server) exportShow(w http.ResponseWriter, r *http.Request) error {
 
 // exportCancel serves POST /api/v1/exports/{id}/cancel.
 func (s *Server) exportCancel(w http.ResponseWriter, r *http.Request) error {
-	c, ok := s.exports(w)
-	if !ok {
-		return nil
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
+	c, id, ok, err := s.exportByID(w, r)
+	if !ok || err != nil {
 		return err
 	}
 	if err := decodeOptionalBody(w, r); err != nil {
@@ -188,12 +194,8 @@ func (s *Server) exportCancel(w http.ResponseWriter, r *http.Request) error {
 // for this export and have been issued to the caller's own user; it grants nothing the
 // caller could not download without it.
 func (s *Server) exportDownload(w http.ResponseWriter, r *http.Request) error {
-	c, ok := s.exports(w)
-	if !ok {
-		return nil
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
+	c, id, ok, err := s.exportByID(w, r)
+	if !ok || err != nil {
 		return err
 	}
 	via := export.ViaAPI
@@ -233,12 +235,8 @@ func (s *Server) exportDownload(w http.ResponseWriter, r *http.Request) error {
 
 // exportManifest serves GET /api/v1/exports/{id}/manifest.
 func (s *Server) exportManifest(w http.ResponseWriter, r *http.Request) error {
-	c, ok := s.exports(w)
-	if !ok {
-		return nil
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
+	c, id, ok, err := s.exportByID(w, r)
+	if !ok || err != nil {
 		return err
 	}
 	b, err := c.Jobs.Manifest(r.Context(), id)
