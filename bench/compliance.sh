@@ -32,7 +32,7 @@ WORK=${WORK:-$(mktemp -d /tmp/keeptrail-compliance-bench.XXXXXX)}
 mkdir -p "$WORK"
 SCHEMA=keeptrail_bench_compliance
 
-say() { printf '==> %s\n' "$*" >&2; }
+. bench/lib.sh
 
 cleanup() {
 	if [ "$KEEP" != 1 ]; then

@@ -42,15 +42,8 @@ TO=2025-03-31
 mkdir -p "$WORK"
 chmod 755 "$WORK" # the PostgreSQL server runs as user postgres and needs to reach WORK/pg
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-	export PATH="$PATH:/usr/local/go/bin"
-fi
-for tool in sqlite3 psql /usr/bin/time; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed (apt-get install sqlite3 postgresql-client-15 time)"
-done
+. bench/lib.sh
+need_tools "apt-get install sqlite3 postgresql-client-15 time" sqlite3 psql /usr/bin/time
 
 pgdir=""
 cleanup() {
@@ -68,14 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "building keeptrail and the generator"
-if [ -n "${KEEPTRAIL_BIN:-}" ]; then
-	KT=$KEEPTRAIL_BIN
-else
-	go build -o "$WORK/keeptrail" ./cmd/keeptrail
-	KT="$WORK/keeptrail"
-fi
-go build -o "$WORK/ingestbench" ./bench/ingestbench
-IB="$WORK/ingestbench"
+build_keeptrail_and_ingestbench
 
 say "generating $EVENTS events"
 "$IB" gen -n "$EVENTS" -from "$FROM" -ndjson /dev/null -csv "$WORK/events.csv" -heartbeats "$WORK/heartbeats.ndjson"

@@ -42,15 +42,8 @@ mkdir -p "$WORK"
 # The throwaway PostgreSQL runs as user postgres when we are root: it must reach WORK.
 chmod 755 "$WORK"
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-	export PATH="$PATH:/usr/local/go/bin"
-fi
-for tool in sqlite3 psql curl; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed (apt-get install sqlite3 postgresql-client-15 curl)"
-done
+. bench/lib.sh
+need_tools "apt-get install sqlite3 postgresql-client-15 curl" sqlite3 psql curl
 
 server_pid=""
 pgdir=""
@@ -76,14 +69,7 @@ now() { date +%s.%N; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 say "building keeptrail and the benchmark client"
-if [ -n "${KEEPTRAIL_BIN:-}" ]; then
-	KT=$KEEPTRAIL_BIN
-else
-	go build -o "$WORK/keeptrail" ./cmd/keeptrail
-	KT="$WORK/keeptrail"
-fi
-go build -o "$WORK/ingestbench" ./bench/ingestbench
-IB="$WORK/ingestbench"
+build_keeptrail_and_ingestbench
 
 say "generating $EVENTS events (NDJSON and CSV)"
 "$IB" gen -n "$EVENTS" -seed "$SEED" -ndjson "$WORK/events.ndjson" -csv "$WORK/events.csv" \

@@ -25,7 +25,7 @@ FROM=2025-01-01
 TO=2025-03-31
 mkdir -p "$WORK"
 
-say() { printf '==> %s\n' "$*" >&2; }
+. bench/lib.sh
 cleanup() { if [ "$KEEP" != 1 ]; then rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
