@@ -171,14 +171,14 @@ func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored
 			continue
 		}
 		var got int64
-		now := map[string]bool{}
+		storedNow := map[string]bool{}
 		if n > 0 {
 			since := []driver.NamedValue{{Ordinal: 1, Value: last}}
 			err = t.queryPrepared(eventStoredSince, since, func(dest []driver.Value) error {
 				got++
 				return storedRow(dest, func(id int64, requestID string) error {
 					last = id
-					now[requestID] = true
+					storedNow[requestID] = true
 					return stored(id, requestID)
 				})
 			})
@@ -192,7 +192,7 @@ func (t *tx) valuesEvents(events []keeptrail.DecisionEvent, unique []int, stored
 		// OR IGNORE skips a row for any constraint; only a stored request_id may be the
 		// reason. No other constraint can fail today, and this keeps it so.
 		for _, i := range part {
-			if id := events[i].RequestID; !now[id] {
+			if id := events[i].RequestID; !storedNow[id] {
 				if err := t.requireStored(id); err != nil {
 					return err
 				}

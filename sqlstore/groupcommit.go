@@ -165,40 +165,40 @@ func (c *committer) run(group []*writeCall) {
 	// before its first change inside a savepoint). A call alone needs none: rolling the
 	// transaction back undoes exactly its writes. Calls that may run again need none
 	// either: when one fails, the others run again without it.
-	fast := true
-	for _, w := range live {
-		fast = fast && (len(live) == 1 || keeptrail.RerunnableUpdate(w.ctx))
-	}
-	if fast {
-		failed, again := c.runShared(live)
-		if failed == nil {
-			return
-		}
-		live = again
-		if len(live) == 0 {
+	if len(live) == 1 || allRerunnable(live) {
+		if live = c.runShared(live); len(live) == 0 {
 			return
 		}
 	}
 	c.runSavepoints(live)
 }
 
+func allRerunnable(ws []*writeCall) bool {
+	for _, w := range ws {
+		if !keeptrail.RerunnableUpdate(w.ctx) {
+			return false
+		}
+	}
+	return true
+}
+
 // runShared runs the calls in one transaction without savepoints. Calls that queue while
 // it runs join it as long as they are rerunnable and the transaction is young (maxExtend)
 // and small (maxGroup): under steady concurrent ingest that makes one commit serve every
 // waiting request instead of alternating large and small groups. If a call fails, it
-// rolls the transaction back, delivers that call's outcome, and returns it with the calls
-// still to run (each of them may run again, see WithRerunnableUpdate).
-func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*writeCall) {
+// rolls the transaction back, delivers that call's outcome, and returns the other calls,
+// to run again (see WithRerunnableUpdate); otherwise it returns none.
+func (c *committer) runShared(live []*writeCall) (again []*writeCall) {
 	db := c.db
 	ctx := context.Background()
 	conn, sqlTx, err := c.begin(ctx)
 	if err != nil {
 		deliverAll(live, err)
-		return nil, nil
+		return nil
 	}
 	defer conn.Close()
 	began := time.Now()
-	extend := len(live) > 0 && keeptrail.RerunnableUpdate(live[0].ctx)
+	extend := keeptrail.RerunnableUpdate(live[0].ctx)
 	for i := 0; i < len(live); i++ {
 		w := live[i]
 		t := &tx{ctx: context.WithoutCancel(w.ctx), db: db, conn: conn, tx: sqlTx, now: keeptrail.TruncTime(db.now())}
@@ -208,7 +208,7 @@ func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*wr
 			w.err, w.panicked, w.panicVal = ferr, panicked, pval
 			close(w.done)
 			again = append(again, live[:i]...)
-			return w, append(again, live[i+1:]...)
+			return append(again, live[i+1:]...)
 		}
 		if i == len(live)-1 && extend && len(live) < maxGroup && time.Since(began) < maxExtend {
 			live = c.takeRerunnable(live)
@@ -216,10 +216,10 @@ func (c *committer) runShared(live []*writeCall) (failed *writeCall, again []*wr
 	}
 	if err := sqlTx.Commit(); err != nil {
 		deliverAll(live, fmt.Errorf("commit transaction: %w", err))
-		return nil, nil
+		return nil
 	}
 	deliverAll(live, nil)
-	return nil, nil
+	return nil
 }
 
 // takeRerunnable appends to live the rerunnable calls waiting in the queue, up to
